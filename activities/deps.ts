@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Integration } from '../config/schema';
+import type { IdentityStore } from '../identity/store';
+import type { Mappings } from '../mapping/preset';
+import type { XtremepushClient } from '../xtremepush/client';
+
+export interface ActivityDeps {
+  /** Integrations by id, tokens included: activities read them at run time so no secret enters history. */
+  integrations: ReadonlyMap<string, Integration & { mappings: Mappings }>;
+  identityStore: IdentityStore;
+  xtremepush: XtremepushClient;
+  logger: Logger;
+}
+
+export function integrationOf(deps: ActivityDeps, integrationId: string) {
+  const integration = deps.integrations.get(integrationId);
+  // A delivery for an integration this worker does not know is a deployment mistake, not a data problem: keep retrying
+  // (the operator sees the failing activity in the UI) rather than losing the event.
+  if (!integration) throw new Error(`integration "${integrationId}" is not configured on this worker; add it to the worker's configuration`);
+  return integration;
+}

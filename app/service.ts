@@ -1,0 +1,110 @@
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import path from 'node:path';
+import { buildIngestApi } from '../api/ingest';
+import { createDeliveryClient, type DeliveryClient } from '../client';
+import type { LoadedConfig } from '../config/load';
+import { openIdentityStore, type IdentityStore } from '../identity/store';
+import { DEFAULT_PRESET } from '../mapping/preset';
+import { connectClient, connectWorkerConnection } from '../temporal/connection';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { createDeliveryWorker } from '../worker/create-worker';
+import { createXtremepushClient } from '../xtremepush/client';
+import { installTemporalRuntime } from './logger';
+
+export interface ServiceOptions {
+  config: LoadedConfig;
+  logger: Logger;
+  /** Address of the Temporal frontend: the configured cluster or the embedded dev server. */
+  temporalAddress: string;
+  run: { api: boolean; worker: boolean };
+  workflowBundle?: WorkflowBundle;
+}
+
+export interface RunningService {
+  client: Client;
+  deliveries: DeliveryClient;
+  apiUrl: string | null;
+  worker: Worker | null;
+  /** Settles when the worker stops; rejects if it fails, which should end the process. */
+  workerDone: Promise<void>;
+  identityStore: IdentityStore | null;
+  close(): Promise<void>;
+}
+
+/** Wires configuration into the worker and/or the ingest API. Entry points and tests all start the service through here. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config, logger, temporalAddress } = options;
+  installTemporalRuntime(logger);
+  const { client, connection } = await connectClient(config.temporal, temporalAddress);
+  await ensureSearchAttributes(connection, config.temporal.namespace, logger);
+  const deliveries = createDeliveryClient({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    integrations: config.integrations,
+    retry: {
+      initialIntervalMs: config.delivery.retryInitialIntervalMs,
+      maximumIntervalMs: config.delivery.retryMaxIntervalMs,
+      horizonMs: config.delivery.retryHorizonMs,
+      attemptTimeoutMs: config.delivery.timeoutMs,
+    },
+  });
+  const closers: Array<() => Promise<void>> = [() => connection.close()];
+
+  let worker: Worker | null = null;
+  let identityStore: IdentityStore | null = null;
+  let workerRun: Promise<void> | null = null;
+  let workerConnection: NativeConnection | null = null;
+  if (options.run.worker) {
+    identityStore = await openIdentityStore(
+      config.database.url
+        ? { kind: 'postgres', connectionString: config.database.url, schema: config.database.schema }
+        : { kind: 'embedded', dataDir: path.join(config.dataDir, 'identity') },
+    );
+    const xtremepush = createXtremepushClient({ timeoutMs: config.delivery.timeoutMs });
+    workerConnection = await connectWorkerConnection(config.temporal, temporalAddress);
+    worker = await createDeliveryWorker({
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: options.workflowBundle,
+      deps: {
+        integrations: new Map(config.integrations.map((i) => [i.id, { ...i, mappings: DEFAULT_PRESET }])),
+        identityStore,
+        xtremepush,
+        logger: logger.child({ component: 'activities' }),
+      },
+    });
+    workerRun = worker.run();
+    const store = identityStore;
+    const conn = workerConnection;
+    const running = worker;
+    closers.unshift(async () => {
+      running.shutdown();
+      await workerRun;
+      await conn.close();
+      await xtremepush.close();
+      await store.close();
+    });
+  }
+
+  let apiUrl: string | null = null;
+  if (options.run.api) {
+    const api = buildIngestApi({ deliveries, writeKeys: config.api.writeKeys, logger: logger.child({ component: 'ingest' }) });
+    apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
+    closers.unshift(() => api.close());
+  }
+
+  return {
+    client,
+    deliveries,
+    apiUrl,
+    worker,
+    workerDone: workerRun ?? Promise.resolve(),
+    identityStore,
+    async close() {
+      for (const close of closers) await close();
+    },
+  };
+}

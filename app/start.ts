@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { ConfigError, loadConfig, SANDBOX } from '../config/load';
+import { startSimulator, type Simulator } from '../simulator';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { createLogger } from './logger';
+import { startService } from './service';
+
+/**
+ * README command 1: everything on one machine. An embedded Temporal dev server (state kept in .data/) unless
+ * TEMPORAL_ADDRESS is set, the worker, the ingest API, and the Xtremepush simulator when no app token is configured.
+ */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  let simulator: Simulator | null = null;
+  if (config.sandbox && config.simulator) {
+    simulator = await startSimulator({
+      eu: { port: config.simulator.euPort, projects: [{ name: 'sandbox-eu', token: SANDBOX.euToken }] },
+      us: { port: config.simulator.usPort, projects: [{ name: 'sandbox-us', token: SANDBOX.usToken }] },
+      logger,
+    });
+    logger.warn(
+      { simulator: simulator.urls },
+      'SANDBOX MODE: no XTREMEPUSH_APP_TOKEN is set, so events go to the built-in Xtremepush simulator, not to Xtremepush',
+    );
+  }
+
+  let devServer: DevServer | null = null;
+  if (!config.temporal.address) {
+    devServer = await startDevServer({
+      cliPath: config.temporal.dev.cliPath,
+      port: config.temporal.dev.port,
+      uiPort: config.temporal.dev.uiPort,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      namespace: config.temporal.namespace,
+      logger,
+    });
+  }
+  const temporalAddress = config.temporal.address ?? devServer!.address;
+  const service = await startService({ config, logger, temporalAddress, run: { api: true, worker: true } });
+
+  logger.info(
+    {
+      ingestApi: service.apiUrl,
+      temporal: temporalAddress,
+      webUi: devServer?.uiUrl ?? 'the Web UI of your Temporal cluster',
+      simulator: simulator?.urls,
+      writeKey: config.sandbox ? SANDBOX.writeKey : '(one of INGEST_WRITE_KEYS)',
+      integrations: config.integrations.map((i) => `${i.id} (${i.region}, ${i.apiBaseUrl})`),
+    },
+    `ready: send events to ${service.apiUrl}/v1/track; watch deliveries at ${devServer?.uiUrl ?? 'your Temporal Web UI'}`,
+  );
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down: finishing in-flight deliveries');
+    await service.close();
+    await devServer?.stop();
+    await simulator?.close();
+    logger.info('stopped');
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  service.workerDone.catch(async (error) => {
+    logger.fatal({ err: error }, 'worker failed');
+    await stop('worker failed');
+    process.exitCode = 1;
+  });
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export { createDeliveryClient, deliveryWorkflowId, TemporalUnavailableError } from './delivery-client';
+export type { DeliveryClient, DeliveryClientOptions, StartedDelivery } from './delivery-client';
+export { acceptEvents, InvalidEventError } from './events';
+export type { DeliveryResult } from '../workflows/types';

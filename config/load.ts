@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { configSchema, type Config } from './schema';
+import { REGION_HOSTS } from '../xtremepush/regions';
+
+/** Tokens and ports of the simulator that stands in for Xtremepush when no app token is configured. */
+export const SANDBOX = {
+  euToken: 'sandbox-eu-token',
+  usToken: 'sandbox-us-token',
+  writeKey: 'sandbox-write-key',
+  euPort: 4010,
+  usPort: 4011,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Every environment variable the service reads, with the config path it sets (used to name the setting at fault). */
+export const ENV_SETTINGS = {
+  XTREMEPUSH_APP_TOKEN: 'integrations.0.appToken',
+  XTREMEPUSH_API_BASE_URL: 'integrations.0.apiBaseUrl',
+  XTREMEPUSH_INTEGRATION_ID: 'integrations.0.id',
+  XTREMEPUSH_CONSENT_CATEGORIES: 'integrations.0.consentCategories',
+  XTREMEPUSH_CONSENT_WHEN_MISSING: 'integrations.0.consentWhenMissing',
+  INGEST_WRITE_KEYS: 'api.writeKeys',
+  API_HOST: 'api.host',
+  API_PORT: 'api.port',
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_TASK_QUEUE: 'temporal.taskQueue',
+  TEMPORAL_API_KEY: 'temporal.apiKey',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'temporal.tls.clientCertPath',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: 'temporal.tls.clientKeyPath',
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'temporal.tls.serverCaCertPath',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverName',
+  TEMPORAL_CLI_PATH: 'temporal.dev.cliPath',
+  TEMPORAL_DEV_PORT: 'temporal.dev.port',
+  TEMPORAL_UI_PORT: 'temporal.dev.uiPort',
+  DELIVERY_TIMEOUT: 'delivery.timeoutMs',
+  DELIVERY_RETRY_INITIAL_INTERVAL: 'delivery.retryInitialIntervalMs',
+  DELIVERY_RETRY_MAX_INTERVAL: 'delivery.retryMaxIntervalMs',
+  DELIVERY_RETRY_HORIZON: 'delivery.retryHorizonMs',
+  DATABASE_URL: 'database.url',
+  DATABASE_SCHEMA: 'database.schema',
+  DATA_DIR: 'dataDir',
+  LOG_LEVEL: 'logLevel',
+  SIMULATOR_EU_PORT: 'simulator.euPort',
+  SIMULATOR_US_PORT: 'simulator.usPort',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}\nFix the settings above (see the configuration table in README.md) and start again.`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig extends Config {
+  /** Set in sandbox mode: the ports the built-in simulator must listen on. */
+  simulator?: { euPort: number; usPort: number };
+  warnings: string[];
+}
+
+/** Reads and validates the configuration from environment variables, naming the variable at fault on error. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): LoadedConfig {
+  const sandbox = !env.XTREMEPUSH_APP_TOKEN;
+  const simulator = sandbox
+    ? { euPort: Number(env.SIMULATOR_EU_PORT ?? SANDBOX.euPort), usPort: Number(env.SIMULATOR_US_PORT ?? SANDBOX.usPort) }
+    : undefined;
+  const raw = {
+    sandbox,
+    dataDir: path.resolve(cwd, env.DATA_DIR ?? '.data'),
+    logLevel: env.LOG_LEVEL,
+    api: {
+      host: env.API_HOST,
+      port: env.API_PORT,
+      writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox ? SANDBOX.writeKey : ''),
+    },
+    integrations: [
+      {
+        id: env.XTREMEPUSH_INTEGRATION_ID ?? 'xtremepush',
+        appToken: sandbox ? SANDBOX.euToken : env.XTREMEPUSH_APP_TOKEN,
+        apiBaseUrl: env.XTREMEPUSH_API_BASE_URL ?? (sandbox ? `http://127.0.0.1:${simulator!.euPort}` : REGION_HOSTS.eu),
+        consentCategories: env.XTREMEPUSH_CONSENT_CATEGORIES?.split(',').map((c) => c.trim()).filter(Boolean),
+        consentWhenMissing: env.XTREMEPUSH_CONSENT_WHEN_MISSING,
+      },
+    ],
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || undefined,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+      tls: tlsFromEnv(env),
+      dev: { cliPath: env.TEMPORAL_CLI_PATH, port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
+    },
+    delivery: {
+      timeoutMs: env.DELIVERY_TIMEOUT,
+      retryInitialIntervalMs: env.DELIVERY_RETRY_INITIAL_INTERVAL,
+      retryMaxIntervalMs: env.DELIVERY_RETRY_MAX_INTERVAL,
+      retryHorizonMs: env.DELIVERY_RETRY_HORIZON,
+    },
+    database: { url: env.DATABASE_URL || undefined, schema: env.DATABASE_SCHEMA || undefined },
+  };
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${settingName(issue.path)}: ${issue.message}`));
+  }
+  const warnings = parsed.data.integrations
+    .filter((i) => i.region === 'local' && !sandbox)
+    .map((i) => `XTREMEPUSH_API_BASE_URL is the loopback URL ${i.apiBaseUrl}, not an Xtremepush region host: events go to whatever listens there`);
+  return { ...parsed.data, simulator, warnings };
+}
+
+function tlsFromEnv(env: Env) {
+  const tls = {
+    clientCertPath: env.TEMPORAL_TLS_CLIENT_CERT_PATH,
+    clientKeyPath: env.TEMPORAL_TLS_CLIENT_KEY_PATH,
+    serverCaCertPath: env.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+    serverName: env.TEMPORAL_TLS_SERVER_NAME,
+  };
+  return Object.values(tls).some(Boolean) || env.TEMPORAL_TLS === 'true' ? tls : undefined;
+}
+
+function settingName(issuePath: PropertyKey[]): string {
+  const key = issuePath.map(String).join('.');
+  const match = Object.entries(ENV_SETTINGS).find(([, p]) => key === p || key.startsWith(`${p}.`));
+  return match ? match[0] : key;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 500ms, 30s, 5m, 24h')
+  .transform(parseDurationMs);
+
+export function parseDurationMs(text: string): number {
+  const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(text)!;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms'];
+  return Number(amount) * factor;
+}
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** One Xtremepush project we deliver to. The token stays in worker memory: it never enters a workflow. */
+export const integrationSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+    appToken: z.string().min(1, 'is required'),
+    apiBaseUrl: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+    consentCategories: z.array(z.string().min(1)).default(['marketing']),
+    /** What to do when an event carries no consent information at all. */
+    consentWhenMissing: z.enum(['deny', 'grant']).default('deny'),
+  })
+  .transform((integration, ctx) => {
+    const region = regionOfBaseUrl(integration.apiBaseUrl);
+    if (!region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiBaseUrl'],
+        message: `must be https://api.eu.xtremepush.com (EU) or https://api.us.xtremepush.com (US), or a loopback URL for the simulator; got ${integration.apiBaseUrl}`,
+      });
+      return z.NEVER;
+    }
+    return { ...integration, region: region as IntegrationRegion };
+  });
+export type Integration = z.output<typeof integrationSchema>;
+
+export const temporalSchema = z.object({
+  /** Unset: an embedded dev server is started. */
+  address: z.string().min(1).optional(),
+  namespace: z.string().min(1).default('default'),
+  taskQueue: z.string().min(1).default('xtremepush-delivery'),
+  apiKey: z.string().min(1).optional(),
+  tls: z
+    .object({
+      clientCertPath: z.string().optional(),
+      clientKeyPath: z.string().optional(),
+      serverCaCertPath: z.string().optional(),
+      serverName: z.string().optional(),
+    })
+    .optional(),
+  dev: z.object({
+    cliPath: z.string().optional(),
+    port: port.default(7233),
+    uiPort: port.default(8233),
+  }),
+});
+
+export const deliverySchema = z.object({
+  timeoutMs: duration.default(10_000),
+  retryInitialIntervalMs: duration.default(1_000),
+  retryMaxIntervalMs: duration.default(300_000),
+  retryHorizonMs: duration.default(86_400_000),
+});
+export type DeliverySettings = z.output<typeof deliverySchema>;
+
+export const configSchema = z.object({
+  /** True when no app token was given: deliveries go to the built-in simulator. */
+  sandbox: z.boolean(),
+  dataDir: z.string().min(1),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  api: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(8080),
+    writeKeys: csv.pipe(z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1, 'at least one write key is required')),
+  }),
+  integrations: z.array(integrationSchema).min(1),
+  temporal: temporalSchema,
+  delivery: deliverySchema,
+  /** PostgreSQL for the identity store; unset: an embedded database in dataDir. */
+  database: z.object({
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+  }),
+});
+export type Config = z.output<typeof configSchema>;
+export { csv, duration };

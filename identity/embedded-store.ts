@@ -1,0 +1,45 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { runMigrations } from './migrate';
+import type { SqlClient, SqlRunner } from './sql-client';
+import { createSqlIdentityStore } from './sql-store';
+import type { IdentityStore } from './store';
+
+function runner(db: PGlite | Transaction): SqlRunner {
+  return {
+    async query<R>(sql: string, params: unknown[] = []) {
+      return (await db.query<R>(sql, params)).rows;
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+  };
+}
+
+/**
+ * Embedded store: PGlite, in memory when `dataDir` is omitted, otherwise persisted
+ * in that directory. One process at a time may open a given directory.
+ */
+export async function openEmbeddedIdentityStore(dataDir?: string): Promise<IdentityStore> {
+  let db: PGlite;
+  if (dataDir === undefined) {
+    db = await PGlite.create();
+  } else {
+    const dir = resolve(dataDir);
+    await mkdir(dir, { recursive: true });
+    db = await PGlite.create(dir);
+  }
+  const client: SqlClient = {
+    ...runner(db),
+    transaction: (fn) => db.transaction((tx) => fn(runner(tx))),
+    close: () => db.close(),
+  };
+  try {
+    await runMigrations(client);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return createSqlIdentityStore(client);
+}

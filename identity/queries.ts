@@ -1,0 +1,93 @@
+/**
+ * Every statement the identity store runs, shared by the embedded (PGlite) and
+ * postgres (pg) implementations. Parameters are cast explicitly so both drivers
+ * infer the same types; JSON goes in as text (`$n::jsonb`).
+ */
+
+/**
+ * $1 userId, $2 traits (JSON object as text), $3 at (ISO-8601), $4 anonymousId or null.
+ * One statement, so it is atomic: each trait key is upserted on its own row and
+ * only overwritten by an identify at least as new as the one that set it (an older
+ * identify therefore only fills missing keys). Concurrent identifies never lose a
+ * key: they touch different rows or are serialised by the row lock of ON CONFLICT.
+ * Keys are inserted in sorted order so concurrent multi-key upserts can't deadlock.
+ */
+export const RECORD_IDENTIFY = `
+  WITH traits AS (
+    INSERT INTO identity_traits AS t (user_id, key, value, at)
+    SELECT $1::text, e.key, e.value, $3::timestamptz
+    FROM jsonb_each($2::jsonb) AS e(key, value)
+    ORDER BY e.key
+    ON CONFLICT (user_id, key) DO UPDATE
+      SET value = EXCLUDED.value, at = EXCLUDED.at
+      WHERE EXCLUDED.at >= t.at
+    RETURNING 1
+  ), link AS (
+    INSERT INTO identity_links AS l (previous_id, user_id, source, linked_at)
+    SELECT $4::text, $1::text, 'identify', $3::timestamptz
+    WHERE $4::text IS NOT NULL AND $4::text <> $1::text
+    ON CONFLICT (previous_id) DO UPDATE
+      SET user_id = EXCLUDED.user_id, source = EXCLUDED.source, linked_at = EXCLUDED.linked_at
+      WHERE EXCLUDED.linked_at >= l.linked_at
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM traits)::int AS traits, (SELECT count(*) FROM link)::int AS links
+`;
+
+/** $1 userId -> one row { traits: object } ({} when the user is unknown). */
+export const GET_TRAITS = `
+  SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) AS traits
+  FROM identity_traits
+  WHERE user_id = $1::text
+`;
+
+/**
+ * $1 previousId, $2 userId. An explicit alias always (re)points previousId at
+ * userId. Self-links are ignored.
+ */
+export const LINK_ALIAS = `
+  INSERT INTO identity_links AS l (previous_id, user_id, source, linked_at)
+  SELECT $1::text, $2::text, 'alias', now()
+  WHERE $1::text <> $2::text
+  ON CONFLICT (previous_id) DO UPDATE
+    SET user_id = EXCLUDED.user_id, source = EXCLUDED.source, linked_at = EXCLUDED.linked_at
+`;
+
+/**
+ * $1 anonymousId or previous id -> zero or one row { user_id }.
+ * Follows chains (anon -> oldUserId -> newUserId) to the last id, stopping at
+ * cycles and after 32 hops.
+ */
+export const RESOLVE_USER_ID = `
+  WITH RECURSIVE chain (user_id, depth, path) AS (
+    SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
+    FROM identity_links l
+    WHERE l.previous_id = $1::text
+    UNION ALL
+    SELECT l.user_id, c.depth + 1, c.path || l.user_id
+    FROM chain c
+    JOIN identity_links l ON l.previous_id = c.user_id
+    WHERE l.user_id <> ALL (c.path) AND c.depth < 32
+  )
+  SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1
+`;
+
+/**
+ * $1 userId, $2 category (already normalised), $3 granted, $4 at.
+ * Newer wins; on an exact tie a revocation wins, so the result does not depend
+ * on the order in which retried activities arrive.
+ */
+export const SET_CONSENT = `
+  INSERT INTO identity_consent AS c (user_id, category, granted, at)
+  VALUES ($1::text, $2::text, $3::boolean, $4::timestamptz)
+  ON CONFLICT (user_id, category) DO UPDATE
+    SET granted = EXCLUDED.granted, at = EXCLUDED.at
+    WHERE EXCLUDED.at > c.at OR (EXCLUDED.at = c.at AND NOT EXCLUDED.granted)
+`;
+
+/** $1 userId -> one row { consent: object } of category -> granted. */
+export const GET_CONSENT = `
+  SELECT coalesce(jsonb_object_agg(category, granted), '{}'::jsonb) AS consent
+  FROM identity_consent
+  WHERE user_id = $1::text
+`;

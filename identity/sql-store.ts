@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import * as q from './queries';
+import type { SqlClient } from './sql-client';
+import type { IdentityStore, Traits } from './store';
+
+// Inputs come from events and webhooks: check them before they reach SQL.
+// Timestamps must carry an offset (Z or +hh:mm): a local time would be read in
+// the database session's time zone, which differs between deployments.
+const id = z.string().min(1);
+const at = z.iso.datetime({ offset: true });
+const identifyInput = z.object({
+  userId: id,
+  anonymousId: id.optional(),
+  traits: z.record(z.string(), z.unknown()),
+  at,
+});
+const consentInput = z.object({
+  userId: id,
+  category: z.string().trim().toLowerCase().min(1),
+  granted: z.boolean(),
+  at,
+});
+
+function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new TypeError(`Invalid ${what}:\n${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+function toObject(value: unknown): Record<string, unknown> {
+  // Both drivers parse jsonb already; tolerate a string just in case.
+  const v = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The IdentityStore logic, identical for every driver. */
+export function createSqlIdentityStore(db: SqlClient): IdentityStore {
+  let closed: Promise<void> | undefined;
+  const open = (): SqlClient => {
+    if (closed) throw new Error('IdentityStore is closed');
+    return db;
+  };
+
+  return {
+    async recordIdentify(input) {
+      const v = check(identifyInput, input, 'recordIdentify input');
+      await open().query(q.RECORD_IDENTIFY, [v.userId, JSON.stringify(v.traits), v.at, v.anonymousId ?? null]);
+    },
+
+    async getTraits(userId) {
+      const rows = await open().query<{ traits: unknown }>(q.GET_TRAITS, [check(id, userId, 'userId')]);
+      return toObject(rows[0]?.traits) as Traits;
+    },
+
+    async linkAlias(previousId, userId) {
+      await open().query(q.LINK_ALIAS, [check(id, previousId, 'previousId'), check(id, userId, 'userId')]);
+    },
+
+    async resolveUserId(anonymousOrPreviousId) {
+      const rows = await open().query<{ user_id: string }>(q.RESOLVE_USER_ID, [check(id, anonymousOrPreviousId, 'id')]);
+      return rows[0]?.user_id ?? null;
+    },
+
+    async setConsent(input) {
+      const v = check(consentInput, input, 'setConsent input');
+      await open().query(q.SET_CONSENT, [v.userId, v.category, v.granted, v.at]);
+    },
+
+    async getConsent(userId) {
+      const rows = await open().query<{ consent: unknown }>(q.GET_CONSENT, [check(id, userId, 'userId')]);
+      const out: Record<string, boolean> = {};
+      for (const [k, granted] of Object.entries(toObject(rows[0]?.consent))) out[k] = granted === true;
+      return out;
+    },
+
+    close() {
+      closed ??= db.close();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config/schema';
+
+type TemporalConfig = Config['temporal'];
+
+/** Connection options in Temporal's own conventions: plain, mTLS (self-hosted or Cloud) or API key (Cloud). */
+function connectionOptions(temporal: TemporalConfig, address: string) {
+  const tls = temporal.tls;
+  const read = (file?: string) => (file ? fs.readFileSync(file) : undefined);
+  const tlsOptions =
+    tls || temporal.apiKey
+      ? {
+          serverNameOverride: tls?.serverName,
+          serverRootCACertificate: read(tls?.serverCaCertPath),
+          clientCertPair:
+            tls?.clientCertPath && tls.clientKeyPath ? { crt: read(tls.clientCertPath)!, key: read(tls.clientKeyPath)! } : undefined,
+        }
+      : undefined;
+  return { address, tls: tlsOptions, apiKey: temporal.apiKey };
+}
+
+export async function connectClient(temporal: TemporalConfig, address: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect(connectionOptions(temporal, address));
+  return { client: new Client({ connection, namespace: temporal.namespace }), connection };
+}
+
+export function connectWorkerConnection(temporal: TemporalConfig, address: string): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(temporal, address));
+}

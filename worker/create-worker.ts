@@ -1,0 +1,27 @@
+import type { Duration } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface DeliveryWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build one and share it); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkflowBundle;
+  /** How long in-flight deliveries may finish on shutdown before they are cancelled. */
+  shutdownGraceTime?: Duration;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(options.deps),
+    shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+  });
+}
