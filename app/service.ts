@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker, WorkflowBundle } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import path from 'node:path';
 import { buildIngestApi } from '../api/ingest';
@@ -19,7 +19,7 @@ export interface ServiceOptions {
   /** Address of the Temporal frontend: the configured cluster or the embedded dev server. */
   temporalAddress: string;
   run: { api: boolean; worker: boolean };
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export interface RunningService {

@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export interface DeliveryWorkerOptions {
@@ -8,7 +8,7 @@ export interface DeliveryWorkerOptions {
   taskQueue: string;
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build one and share it); otherwise the workflows are bundled at start. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   /** How long in-flight deliveries may finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
 }

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Client as PgClient } from 'pg';
+import { startService, type RunningService } from '../app/service';
+import { loadConfig } from '../config/load';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../simulator';
+
+export const EU_TOKEN = 'test-eu-token-5f2c9a';
+export const US_TOKEN = 'test-us-token-8b1d4e';
+export const WRITE_KEY = 'test-write-key';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStack {
+  service: RunningService;
+  simulator: Simulator;
+  apiUrl: string;
+  /** Every log line the service wrote, for asserting that secrets never reach the logs. */
+  logs: string[];
+  post(path: string, body: unknown, writeKey?: string): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through the README's test command (npm test)`);
+  return value;
+}
+
+/**
+ * The real service against the shared Temporal dev server, on its own task queue, with its own simulator and its own
+ * PostgreSQL schema for the identity store: test files run side by side without seeing each other's events.
+ */
+export async function startTestStack(options: { env?: Record<string, string>; simulator?: SimulatorOptions } = {}): Promise<TestStack> {
+  const simulator = await startSimulator({
+    eu: { projects: [{ name: 'eu-project', token: EU_TOKEN }] },
+    us: { projects: [{ name: 'us-project', token: US_TOKEN }] },
+    ...options.simulator,
+  });
+  const id = randomUUID().slice(0, 8);
+  const schema = `test_${id}`;
+  const config = loadConfig({
+    XTREMEPUSH_APP_TOKEN: EU_TOKEN,
+    XTREMEPUSH_API_BASE_URL: simulator.urls.eu,
+    INGEST_WRITE_KEYS: WRITE_KEY,
+    API_PORT: '0',
+    TEMPORAL_ADDRESS: requireEnv('TEST_TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: `test-${id}`,
+    DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    DELIVERY_RETRY_INITIAL_INTERVAL: '100ms',
+    DELIVERY_RETRY_MAX_INTERVAL: '1s',
+    DELIVERY_TIMEOUT: '2s',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const service = await startService({
+    config,
+    logger,
+    temporalAddress: config.temporal.address!,
+    run: { api: true, worker: true },
+    workflowBundle: { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
+  });
+  const apiUrl = service.apiUrl!;
+  return {
+    service,
+    simulator,
+    apiUrl,
+    logs,
+    async post(path, body, writeKey = WRITE_KEY) {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+    },
+    async close() {
+      await service.close();
+      await simulator.close();
+      const pg = new PgClient({ connectionString: DATABASE_URL });
+      await pg.connect();
+      await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pg.end();
+    },
+  };
+}
+
+/** Consent as Segment's consent manager sends it: the default gating category `marketing` granted. */
+export const MARKETING_GRANTED = { consent: { categoryPreferences: { Marketing: true } } };
+
+/** Every string in a workflow history, payload bytes decoded, so a secret cannot hide in base64 or binary. */
+export function historyStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) value.forEach((v) => historyStrings(v, out));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => historyStrings(v, out));
+  return out;
+}
