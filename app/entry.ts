@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from '../config/load';
+import { createLogger } from './logger';
+import { startService } from './service';
+
+/**
+ * Shared body of the separate entry points (worker/main.ts, api/main.ts) that scale on their own against a Temporal
+ * cluster. SIGTERM/SIGINT: the API stops accepting, the worker lets in-flight deliveries finish, then the process exits.
+ */
+export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
+  (async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    for (const warning of config.warnings) logger.warn(warning);
+    if (!config.temporal.address) {
+      throw new ConfigError(['TEMPORAL_ADDRESS: is required for this entry point (use `npm start` for the all-in-one mode with an embedded dev server)']);
+    }
+    if (config.sandbox) logger.warn('no XTREMEPUSH_APP_TOKEN is set: deliveries go to the simulator URL, not to Xtremepush');
+    const service = await startService({ config, logger, temporalAddress: config.temporal.address, run });
+    logger.info({ ...run, apiUrl: service.apiUrl, taskQueue: config.temporal.taskQueue }, 'started');
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      await service.close();
+      logger.info('stopped');
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    await service.workerDone;
+  })().catch((error) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}
