@@ -144,6 +144,16 @@ describe('loadConfig: other settings', () => {
     }
   });
 
+  test('an empty API_PORT means unset (the default), not port 0', () => {
+    assert.equal(loadConfig({ API_PORT: '' }, CWD).api.port, 8080);
+  });
+
+  test('an invalid SIMULATOR_EU_PORT is named itself', () => {
+    const error = configError({ SIMULATOR_EU_PORT: 'abc' });
+    assert.ok(error.problems.some((p) => p.startsWith('SIMULATOR_EU_PORT: ')), JSON.stringify(error.problems));
+    assert.ok(!error.problems.some((p) => p.startsWith('XTREMEPUSH_API_BASE_URL')), JSON.stringify(error.problems));
+  });
+
   test('a valid API_PORT is read as a number', () => {
     assert.equal(loadConfig({ API_PORT: '9090' }, CWD).api.port, 9090);
   });

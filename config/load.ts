@@ -1,15 +1,11 @@
 import path from 'node:path';
-import { configSchema, type Config } from './schema';
+import type { z } from 'zod';
+import { configSchema, sandboxSchema, type Config } from './schema';
 import { REGION_HOSTS } from '../xtremepush/regions';
+import { SANDBOX } from './sandbox';
 
-/** Tokens and ports of the simulator that stands in for Xtremepush when no app token is configured. */
-export const SANDBOX = {
-  euToken: 'sandbox-eu-token',
-  usToken: 'sandbox-us-token',
-  writeKey: 'sandbox-write-key',
-  euPort: 4010,
-  usPort: 4011,
-} as const;
+export { SANDBOX };
+
 
 type Env = Record<string, string | undefined>;
 
@@ -60,11 +56,13 @@ export interface LoadedConfig extends Config {
 }
 
 /** Reads and validates the configuration from environment variables, naming the variable at fault on error. */
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): LoadedConfig {
+  // An empty variable means unset (`API_PORT=` must not mean port 0).
+  const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== ''));
   const sandbox = !env.XTREMEPUSH_APP_TOKEN;
-  const simulator = sandbox
-    ? { euPort: Number(env.SIMULATOR_EU_PORT ?? SANDBOX.euPort), usPort: Number(env.SIMULATOR_US_PORT ?? SANDBOX.usPort) }
-    : undefined;
+  const simulatorPorts = sandboxSchema.safeParse({ euPort: env.SIMULATOR_EU_PORT, usPort: env.SIMULATOR_US_PORT });
+  if (!simulatorPorts.success) throw new ConfigError(problemsOf(simulatorPorts.error, 'simulator'));
+  const simulator = sandbox ? simulatorPorts.data : undefined;
   const raw = {
     sandbox,
     dataDir: path.resolve(cwd, env.DATA_DIR ?? '.data'),
@@ -100,9 +98,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): LoadedC
     database: { url: env.DATABASE_URL || undefined, schema: env.DATABASE_SCHEMA || undefined },
   };
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${settingName(issue.path)}: ${issue.message}`));
-  }
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
   const warnings = parsed.data.integrations
     .filter((i) => i.region === 'local' && !sandbox)
     .map((i) => `XTREMEPUSH_API_BASE_URL is the loopback URL ${i.apiBaseUrl}, not an Xtremepush region host: events go to whatever listens there`);
@@ -117,6 +113,10 @@ function tlsFromEnv(env: Env) {
     serverName: env.TEMPORAL_TLS_SERVER_NAME,
   };
   return Object.values(tls).some(Boolean) || env.TEMPORAL_TLS === 'true' ? tls : undefined;
+}
+
+function problemsOf(error: z.ZodError, prefix?: string): string[] {
+  return error.issues.map((issue) => `${settingName(prefix ? [prefix, ...issue.path] : issue.path)}: ${issue.message}`);
 }
 
 function settingName(issuePath: PropertyKey[]): string {

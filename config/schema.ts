@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SANDBOX } from './sandbox';
 import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
 
 const duration = z
@@ -70,6 +71,9 @@ export const deliverySchema = z.object({
   retryHorizonMs: duration.default(86_400_000),
 });
 export type DeliverySettings = z.output<typeof deliverySchema>;
+
+/** Ports of the simulator that stands in for Xtremepush in sandbox mode. */
+export const sandboxSchema = z.object({ euPort: port.default(SANDBOX.euPort), usPort: port.default(SANDBOX.usPort) });
 
 export const configSchema = z.object({
   /** True when no app token was given: deliveries go to the built-in simulator. */

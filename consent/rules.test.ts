@@ -63,6 +63,21 @@ describe('decideConsent: RudderStack consentManagement', () => {
   });
 });
 
+describe('decideConsent: both shapes at once', () => {
+  test('a refusal in one shape wins over a grant in the other', () => {
+    const contradictory = withContext({
+      consent: { categoryPreferences: { Marketing: false } },
+      consentManagement: { allowedConsentIds: ['marketing'] },
+    });
+    assert.equal(decideConsent(contradictory, MARKETING_DENY).allowed, false);
+    const reversed = withContext({
+      consent: { categoryPreferences: { Marketing: true } },
+      consentManagement: { deniedConsentIds: ['Marketing'] },
+    });
+    assert.equal(decideConsent(reversed, MARKETING_DENY).allowed, false);
+  });
+});
+
 describe('decideConsent: no consent information', () => {
   test('whenMissing deny refuses and says no consent was given', () => {
     const decision = decideConsent(withContext(), MARKETING_DENY);

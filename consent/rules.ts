@@ -17,11 +17,15 @@ export type ConsentDecision =
  */
 export function readConsent(event: AcceptedEvent): Map<string, boolean> {
   const consent = new Map<string, boolean>();
-  const preferences = event.context?.consent?.categoryPreferences ?? {};
-  for (const [category, granted] of Object.entries(preferences)) consent.set(category.toLowerCase(), granted);
+  // A refusal in either shape wins over a grant in the other: never deliver on contradictory consent.
+  const record = (category: string, granted: boolean) => {
+    const key = category.toLowerCase();
+    consent.set(key, consent.get(key) !== false && granted);
+  };
+  for (const [category, granted] of Object.entries(event.context?.consent?.categoryPreferences ?? {})) record(category, granted);
   const management = event.context?.consentManagement;
-  for (const id of management?.allowedConsentIds ?? []) consent.set(id.toLowerCase(), true);
-  for (const id of management?.deniedConsentIds ?? []) consent.set(id.toLowerCase(), false);
+  for (const id of management?.allowedConsentIds ?? []) record(id, true);
+  for (const id of management?.deniedConsentIds ?? []) record(id, false);
   return consent;
 }
 
