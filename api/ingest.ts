@@ -48,7 +48,7 @@ export function buildIngestApi(options: IngestApiOptions) {
     }
   };
 
-  for (const type of ['track', 'identify', 'page'] as const) {
+  for (const type of ['track', 'identify', 'page', 'alias'] as const) {
     app.post(`/v1/${type}`, async (request, reply) => {
       const result = await ingest([{ type, body: request.body, path: '' }]);
       if (result.retryAfter) reply.header('retry-after', String(options.retryAfterSeconds ?? 5));

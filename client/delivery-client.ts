@@ -90,6 +90,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
     track: single('track'),
     identify: single('identify'),
     page: single('page'),
+    alias: single('alias'),
     batch: (events: Array<EventInput<EventType>>) => deliver(acceptEvents(events.map((body, i) => ({ body, path: `batch[${i}]` })))),
     /** Waits for a delivery to end; a failed delivery rejects with its failure. */
     result: (workflowId: string): Promise<DeliveryResult> => client.workflow.getHandle(workflowId).result(),

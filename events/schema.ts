@@ -53,18 +53,27 @@ const page = z.looseObject({
   properties: jsonObject.optional(),
 });
 
+/** Segment alias: `previousId` (an anonymousId or an older user id) becomes `userId`. */
+const alias = z.looseObject({
+  ...common,
+  type: z.literal('alias'),
+  previousId: z.union([z.string(), z.number()], { error: requiredString }).transform(String).pipe(z.string().min(1).max(500)),
+});
+
 const requireSomeId = (e: { userId?: string; anonymousId?: string }) => e.userId !== undefined || e.anonymousId !== undefined;
 const someIdIssue = { message: 'userId or anonymousId is required', path: ['userId'] };
 
 export const segmentEventSchema = z
-  .discriminatedUnion('type', [track, identify, page])
-  .refine(requireSomeId, someIdIssue);
+  .discriminatedUnion('type', [track, identify, page, alias])
+  .refine(requireSomeId, someIdIssue)
+  .refine((e) => e.type !== 'alias' || e.userId !== undefined, { message: 'alias needs the userId that previousId becomes', path: ['userId'] });
 
-export type EventType = 'track' | 'identify' | 'page';
+export type EventType = SegmentEvent['type'];
 export type SegmentEvent = z.infer<typeof segmentEventSchema>;
 export type TrackEvent = Extract<SegmentEvent, { type: 'track' }>;
 export type IdentifyEvent = Extract<SegmentEvent, { type: 'identify' }>;
 export type PageEvent = Extract<SegmentEvent, { type: 'page' }>;
+export type AliasEvent = Extract<SegmentEvent, { type: 'alias' }>;
 
 /** An event as accepted by ingest: validated, with the messageId and receivedAt that make it durable and dated. */
 export type AcceptedEvent = SegmentEvent & { messageId: string; receivedAt: string };

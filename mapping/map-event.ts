@@ -52,7 +52,7 @@ function mapTraits(traits: Record<string, unknown>, traitMappings: Mappings['tra
 function eventValue(event: AcceptedEvent): Record<string, unknown> | undefined {
   const pageFields = event.type === 'page' ? { name: event.name, category: event.category } : {};
   const value = Object.fromEntries(
-    Object.entries({ ...pageFields, ...(event.type === 'identify' ? {} : event.properties) }).filter(([, v]) => v !== undefined),
+    Object.entries({ ...pageFields, ...(event.type === 'track' || event.type === 'page' ? event.properties : {}) }).filter(([, v]) => v !== undefined),
   );
   return Object.keys(value).length > 0 ? value : undefined;
 }
