@@ -1,14 +1,17 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Integration } from '../config/schema';
 import type { IdentityStore } from '../identity/store';
-import type { Mappings } from '../mapping/preset';
 import type { XtremepushClient } from '../xtremepush/client';
 
 export interface ActivityDeps {
   /** Integrations by id, tokens included: activities read them at run time so no secret enters history. */
-  integrations: ReadonlyMap<string, Integration & { mappings: Mappings }>;
+  integrations: ReadonlyMap<string, Integration>;
   identityStore: IdentityStore;
   xtremepush: XtremepushClient;
+  /** For activities that signal other workflows (holding anonymous events). */
+  temporal: Client;
+  taskQueue: string;
   logger: Logger;
 }
 

@@ -6,7 +6,6 @@ import { buildIngestApi } from '../api/ingest';
 import { createDeliveryClient, type DeliveryClient } from '../client';
 import type { LoadedConfig } from '../config/load';
 import { openIdentityStore, type IdentityStore } from '../identity/store';
-import { DEFAULT_PRESET } from '../mapping/preset';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createDeliveryWorker } from '../worker/create-worker';
@@ -49,6 +48,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       horizonMs: config.delivery.retryHorizonMs,
       attemptTimeoutMs: config.delivery.timeoutMs,
     },
+    holdWindowMs: config.delivery.anonymousHoldWindowMs,
   });
   const closers: Array<() => Promise<void>> = [() => connection.close()];
 
@@ -70,9 +70,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       taskQueue: config.temporal.taskQueue,
       workflowBundle: options.workflowBundle,
       deps: {
-        integrations: new Map(config.integrations.map((i) => [i.id, { ...i, mappings: DEFAULT_PRESET }])),
+        integrations: new Map(config.integrations.map((i) => [i.id, i])),
         identityStore,
         xtremepush,
+        temporal: client,
+        taskQueue: config.temporal.taskQueue,
         logger: logger.child({ component: 'activities' }),
       },
     });

@@ -13,6 +13,8 @@ export interface DeliveryClientOptions {
   /** Non-secret facts about each integration: every event gets one delivery workflow per integration. */
   integrations: ReadonlyArray<{ id: string; region: IntegrationRegion }>;
   retry: DeliveryRetryPolicy;
+  /** How long an event with an unknown anonymousId waits for an identify. */
+  holdWindowMs: number;
   /** How long to wait for Temporal to accept the workflows before reporting it unavailable. */
   startTimeoutMs?: number;
 }
@@ -41,7 +43,7 @@ type EventInput<T extends EventType> = Record<string, unknown> & { type?: T };
 
 /** The one path from an event to durable deliveries: used by the ingest API, the CLI and the tests. */
 export function createDeliveryClient(options: DeliveryClientOptions) {
-  const { client, taskQueue, integrations, retry } = options;
+  const { client, taskQueue, integrations, retry, holdWindowMs } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
 
   async function startOne(event: AcceptedEvent, integration: DeliveryClientOptions['integrations'][number]): Promise<StartedDelivery> {
@@ -51,7 +53,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
       await client.workflow.start(deliverEvent, {
         taskQueue,
         workflowId,
-        args: [{ integrationId: integration.id, event, retry }],
+        args: [{ integrationId: integration.id, event, retry, holdWindowMs }],
         // Same messageId, same delivery: a running one is reused, a finished one is not started again.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

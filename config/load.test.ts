@@ -57,6 +57,7 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
       retryInitialIntervalMs: 1_000,
       retryMaxIntervalMs: 300_000,
       retryHorizonMs: 86_400_000,
+      anonymousHoldWindowMs: 1_800_000,
     });
     assert.equal(config.temporal.address, undefined);
     assert.equal(config.temporal.namespace, 'default');
@@ -107,12 +108,12 @@ describe('loadConfig: with an app token', () => {
     assert.match(error.problems[0]!, /^XTREMEPUSH_API_BASE_URL: /);
   });
 
-  test('a loopback host is accepted with a warning naming XTREMEPUSH_API_BASE_URL', () => {
+  test('a loopback host is accepted with a warning naming the integration and the URL', () => {
     const config = loadConfig({ ...LIVE, XTREMEPUSH_API_BASE_URL: 'http://127.0.0.1:9999' }, CWD);
     assert.equal(config.integrations[0]!.region, 'local');
     assert.equal(config.integrations[0]!.apiBaseUrl, 'http://127.0.0.1:9999');
     assert.equal(config.warnings.length, 1);
-    assert.match(config.warnings[0]!, /XTREMEPUSH_API_BASE_URL/);
+    assert.match(config.warnings[0]!, /integration xtremepush.*loopback/);
     assert.match(config.warnings[0]!, /127\.0\.0\.1:9999/);
   });
 
@@ -172,6 +173,7 @@ describe('loadConfig: other settings', () => {
         DELIVERY_RETRY_INITIAL_INTERVAL: '30s',
         DELIVERY_RETRY_MAX_INTERVAL: '5m',
         DELIVERY_RETRY_HORIZON: '24h',
+        ANONYMOUS_HOLD_WINDOW: '3s',
       },
       CWD,
     );
@@ -180,6 +182,7 @@ describe('loadConfig: other settings', () => {
       retryInitialIntervalMs: 30_000,
       retryMaxIntervalMs: 300_000,
       retryHorizonMs: 86_400_000,
+      anonymousHoldWindowMs: 3_000,
     });
     assert.equal(loadConfig({ DELIVERY_RETRY_HORIZON: '2d' }, CWD).delivery.retryHorizonMs, 172_800_000);
   });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { configSchema, sandboxSchema, type Config } from './schema';
 import { REGION_HOSTS } from '../xtremepush/regions';
+import { readIntegrationsFile } from './integrations-file';
 import { SANDBOX } from './sandbox';
 
 export { SANDBOX };
@@ -16,6 +17,10 @@ export const ENV_SETTINGS = {
   XTREMEPUSH_INTEGRATION_ID: 'integrations.0.id',
   XTREMEPUSH_CONSENT_CATEGORIES: 'integrations.0.consentCategories',
   XTREMEPUSH_CONSENT_WHEN_MISSING: 'integrations.0.consentWhenMissing',
+  XTREMEPUSH_CONSENT_PREFERENCES: 'integrations.0.consentPreferences',
+  XTREMEPUSH_USER_ID_PATTERN: 'integrations.0.userIdPattern',
+  XTREMEPUSH_MAPPINGS_FILE: 'integrations.0.mappings',
+  XTREMEPUSH_CONFIG_FILE: 'integrations',
   INGEST_WRITE_KEYS: 'api.writeKeys',
   API_HOST: 'api.host',
   API_PORT: 'api.port',
@@ -34,6 +39,7 @@ export const ENV_SETTINGS = {
   DELIVERY_RETRY_INITIAL_INTERVAL: 'delivery.retryInitialIntervalMs',
   DELIVERY_RETRY_MAX_INTERVAL: 'delivery.retryMaxIntervalMs',
   DELIVERY_RETRY_HORIZON: 'delivery.retryHorizonMs',
+  ANONYMOUS_HOLD_WINDOW: 'delivery.anonymousHoldWindowMs',
   DATABASE_URL: 'database.url',
   DATABASE_SCHEMA: 'database.schema',
   DATA_DIR: 'dataDir',
@@ -59,7 +65,8 @@ export interface LoadedConfig extends Config {
 export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): LoadedConfig {
   // An empty variable means unset (`API_PORT=` must not mean port 0).
   const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== ''));
-  const sandbox = !env.XTREMEPUSH_APP_TOKEN;
+  const configFile = env.XTREMEPUSH_CONFIG_FILE ? path.resolve(cwd, env.XTREMEPUSH_CONFIG_FILE) : undefined;
+  const sandbox = !env.XTREMEPUSH_APP_TOKEN && !configFile;
   const simulatorPorts = sandboxSchema.safeParse({ euPort: env.SIMULATOR_EU_PORT, usPort: env.SIMULATOR_US_PORT });
   if (!simulatorPorts.success) throw new ConfigError(problemsOf(simulatorPorts.error, 'simulator'));
   const simulator = sandbox ? simulatorPorts.data : undefined;
@@ -72,15 +79,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       port: env.API_PORT,
       writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox ? SANDBOX.writeKey : ''),
     },
-    integrations: [
-      {
-        id: env.XTREMEPUSH_INTEGRATION_ID ?? 'xtremepush',
-        appToken: sandbox ? SANDBOX.euToken : env.XTREMEPUSH_APP_TOKEN,
-        apiBaseUrl: env.XTREMEPUSH_API_BASE_URL ?? (sandbox ? `http://127.0.0.1:${simulator!.euPort}` : REGION_HOSTS.eu),
-        consentCategories: env.XTREMEPUSH_CONSENT_CATEGORIES?.split(',').map((c) => c.trim()).filter(Boolean),
-        consentWhenMissing: env.XTREMEPUSH_CONSENT_WHEN_MISSING,
-      },
-    ],
+    integrations: configFile ? integrationsFromFile(configFile, env) : [integrationFromEnv(env, cwd, simulator)],
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -94,15 +93,46 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       retryInitialIntervalMs: env.DELIVERY_RETRY_INITIAL_INTERVAL,
       retryMaxIntervalMs: env.DELIVERY_RETRY_MAX_INTERVAL,
       retryHorizonMs: env.DELIVERY_RETRY_HORIZON,
+      anonymousHoldWindowMs: env.ANONYMOUS_HOLD_WINDOW,
     },
     database: { url: env.DATABASE_URL || undefined, schema: env.DATABASE_SCHEMA || undefined },
   };
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
+  if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, undefined, configFile));
   const warnings = parsed.data.integrations
     .filter((i) => i.region === 'local' && !sandbox)
-    .map((i) => `XTREMEPUSH_API_BASE_URL is the loopback URL ${i.apiBaseUrl}, not an Xtremepush region host: events go to whatever listens there`);
+    .map((i) => `integration ${i.id}: the API base URL ${i.apiBaseUrl} is a loopback URL, not an Xtremepush region host: events go to whatever listens there`);
   return { ...parsed.data, simulator, warnings };
+}
+
+/** The single integration the XTREMEPUSH_* variables describe (sandbox: the built-in simulator's EU project). */
+function integrationFromEnv(env: Env, cwd: string, simulator: { euPort: number } | undefined) {
+  return {
+    id: env.XTREMEPUSH_INTEGRATION_ID ?? 'xtremepush',
+    appToken: simulator ? SANDBOX.euToken : env.XTREMEPUSH_APP_TOKEN,
+    apiBaseUrl: env.XTREMEPUSH_API_BASE_URL ?? (simulator ? `http://127.0.0.1:${simulator.euPort}` : REGION_HOSTS.eu),
+    consentCategories: env.XTREMEPUSH_CONSENT_CATEGORIES?.split(',').map((c) => c.trim()).filter(Boolean),
+    consentWhenMissing: env.XTREMEPUSH_CONSENT_WHEN_MISSING,
+    consentPreferences: env.XTREMEPUSH_CONSENT_PREFERENCES ? parseJsonSetting('XTREMEPUSH_CONSENT_PREFERENCES', env.XTREMEPUSH_CONSENT_PREFERENCES) : undefined,
+    userIdPattern: env.XTREMEPUSH_USER_ID_PATTERN,
+    mappings: env.XTREMEPUSH_MAPPINGS_FILE ? path.resolve(cwd, env.XTREMEPUSH_MAPPINGS_FILE) : undefined,
+  };
+}
+
+function integrationsFromFile(file: string, env: Env) {
+  try {
+    return readIntegrationsFile(file, env);
+  } catch (error) {
+    throw new ConfigError([`XTREMEPUSH_CONFIG_FILE (${file}): ${(error as Error).message}`]);
+  }
+}
+
+function parseJsonSetting(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${name}: is not valid JSON (${(error as Error).message})`]);
+  }
 }
 
 function tlsFromEnv(env: Env) {
@@ -115,8 +145,13 @@ function tlsFromEnv(env: Env) {
   return Object.values(tls).some(Boolean) || env.TEMPORAL_TLS === 'true' ? tls : undefined;
 }
 
-function problemsOf(error: z.ZodError, prefix?: string): string[] {
-  return error.issues.map((issue) => `${settingName(prefix ? [prefix, ...issue.path] : issue.path)}: ${issue.message}`);
+function problemsOf(error: z.ZodError, prefix?: string, configFile?: string): string[] {
+  return error.issues.map((issue) => {
+    const issuePath = prefix ? [prefix, ...issue.path] : issue.path;
+    // Integrations read from the config file are named by their place in that file, not by a variable.
+    if (configFile && issuePath[0] === 'integrations') return `XTREMEPUSH_CONFIG_FILE (${configFile}): ${issuePath.map(String).join('.')}: ${issue.message}`;
+    return `${settingName(issuePath)}: ${issue.message}`;
+  });
 }
 
 function settingName(issuePath: PropertyKey[]): string {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadMappingsFile, MappingsError, resolveMappings } from '../mapping/mappings-file';
+import { DEFAULT_PRESET, type Mappings } from '../mapping/preset';
 import { SANDBOX } from './sandbox';
 import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
 
@@ -17,6 +19,15 @@ const csv = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
 
+function isValidRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** One Xtremepush project we deliver to. The token stays in worker memory: it never enters a workflow. */
@@ -28,8 +39,31 @@ export const integrationSchema = z
     consentCategories: z.array(z.string().min(1)).default(['marketing']),
     /** What to do when an event carries no consent information at all. */
     consentWhenMissing: z.enum(['deny', 'grant']).default('deny'),
+    /** Consent category -> Xtremepush channel and group, sent as `consent_preferences`. */
+    consentPreferences: z.record(z.string().min(1), z.strictObject({ channel: z.string().min(1), group: z.string().min(1) })).optional(),
+    /** Orphan guard: a user_id that does not match is never sent (Xtremepush would create a new profile for it). */
+    userIdPattern: z
+      .string()
+      .min(1)
+      .refine(isValidRegExp, 'must be a valid regular expression, e.g. ^crm-\\d+$')
+      .optional(),
+    /** A mappings file path (YAML or JSON, absolute) or an inline mappings document; absent: the Default preset. */
+    mappings: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   })
   .transform((integration, ctx) => {
+    let mappings: Mappings;
+    try {
+      mappings =
+        typeof integration.mappings === 'string'
+          ? loadMappingsFile(integration.mappings)
+          : integration.mappings
+            ? resolveMappings(integration.mappings, 'inline mappings')
+            : DEFAULT_PRESET;
+    } catch (error) {
+      if (!(error instanceof MappingsError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['mappings'], message: error.message });
+      return z.NEVER;
+    }
     const region = regionOfBaseUrl(integration.apiBaseUrl);
     if (!region) {
       ctx.addIssue({
@@ -39,7 +73,7 @@ export const integrationSchema = z
       });
       return z.NEVER;
     }
-    return { ...integration, region: region as IntegrationRegion };
+    return { ...integration, mappings, region: region as IntegrationRegion };
   });
 export type Integration = z.output<typeof integrationSchema>;
 
@@ -69,6 +103,8 @@ export const deliverySchema = z.object({
   retryInitialIntervalMs: duration.default(1_000),
   retryMaxIntervalMs: duration.default(300_000),
   retryHorizonMs: duration.default(86_400_000),
+  /** How long an anonymous event waits for an identify of its anonymousId before it is dropped as unidentified. */
+  anonymousHoldWindowMs: duration.default(1_800_000),
 });
 export type DeliverySettings = z.output<typeof deliverySchema>;
 

@@ -1,13 +1,24 @@
 import type { AcceptedEvent } from '../events/schema';
+import type { ConsentRecord } from '../identity/store';
+
+/** Where a consent category lands in Xtremepush's per-channel consent (seed 000: `{"email": {"Group Marketing": 1}}`). */
+export interface ConsentPreferenceTarget {
+  channel: string;
+  group: string;
+}
 
 export interface ConsentPolicy {
   /** Every one of these must be granted for the event to be delivered. */
   categories: string[];
   whenMissing: 'deny' | 'grant';
+  /** Category -> Xtremepush channel and group, to send the user's consent as `consent_preferences`. */
+  preferences?: Record<string, ConsentPreferenceTarget>;
 }
 
+export type ConsentPreferences = Record<string, Record<string, 0 | 1>>;
+
 export type ConsentDecision =
-  | { allowed: true; granted: string[] }
+  | { allowed: true; granted: string[]; preferences?: ConsentPreferences }
   | { allowed: false; denied: string[]; missing: string[]; detail: string };
 
 /**
@@ -29,16 +40,44 @@ export function readConsent(event: AcceptedEvent): Map<string, boolean> {
   return consent;
 }
 
-export function decideConsent(event: AcceptedEvent, policy: ConsentPolicy): ConsentDecision {
+/**
+ * The event's consent, overridden per category by a stored decision (an unsubscribe webhook, say) that is newer than
+ * the event or that the event says nothing about.
+ */
+export function effectiveConsent(event: AcceptedEvent, stored: readonly ConsentRecord[]): Map<string, boolean> {
   const consent = readConsent(event);
+  const eventAt = Date.parse(event.timestamp ?? event.originalTimestamp ?? event.receivedAt);
+  for (const record of stored) {
+    const category = record.category.toLowerCase();
+    if (!consent.has(category) || Date.parse(record.at) > eventAt) consent.set(category, record.granted);
+  }
+  return consent;
+}
+
+export function decideConsent(event: AcceptedEvent, policy: ConsentPolicy, stored: readonly ConsentRecord[] = []): ConsentDecision {
+  const consent = effectiveConsent(event, stored);
   const categories = policy.categories.map((c) => c.toLowerCase());
   const denied = categories.filter((c) => consent.get(c) === false);
   const missing = categories.filter((c) => !consent.has(c));
   const missingBlocks = policy.whenMissing === 'deny' && missing.length > 0;
-  if (denied.length === 0 && !missingBlocks) return { allowed: true, granted: categories };
+  if (denied.length === 0 && !missingBlocks) {
+    const preferences = consentPreferences(consent, policy.preferences);
+    return { allowed: true, granted: categories, ...(preferences ? { preferences } : {}) };
+  }
   const parts = [
     denied.length ? `denied: ${denied.join(', ')}` : '',
     missingBlocks ? `no consent given for: ${missing.join(', ')}` : '',
   ].filter(Boolean);
   return { allowed: false, denied, missing, detail: `consent required for ${categories.join(', ')}; ${parts.join('; ')}` };
+}
+
+/** 1 or 0 for every mapped category the user has decided on; categories with no decision are left out, not guessed. */
+function consentPreferences(consent: Map<string, boolean>, targets: ConsentPolicy['preferences']): ConsentPreferences | undefined {
+  const preferences: ConsentPreferences = {};
+  for (const [category, { channel, group }] of Object.entries(targets ?? {})) {
+    const granted = consent.get(category.toLowerCase());
+    if (granted === undefined) continue;
+    preferences[channel] = { ...preferences[channel], [group]: granted ? 1 : 0 };
+  }
+  return Object.keys(preferences).length > 0 ? preferences : undefined;
 }

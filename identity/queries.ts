@@ -85,6 +85,14 @@ export const SET_CONSENT = `
     WHERE EXCLUDED.at > c.at OR (EXCLUDED.at = c.at AND NOT EXCLUDED.granted)
 `;
 
+/** $1 userId -> one row per category with the time of the decision, as ISO-8601 UTC text. */
+export const GET_CONSENT_RECORDS = `
+  SELECT category, granted, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  FROM identity_consent
+  WHERE user_id = $1::text
+  ORDER BY category
+`;
+
 /** $1 userId -> one row { consent: object } of category -> granted. */
 export const GET_CONSENT = `
   SELECT coalesce(jsonb_object_agg(category, granted), '{}'::jsonb) AS consent

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as q from './queries';
 import type { SqlClient } from './sql-client';
-import type { IdentityStore, Traits } from './store';
+import type { ConsentRecord, IdentityStore, Traits } from './store';
 
 // Inputs come from events and webhooks: check them before they reach SQL.
 // Timestamps must carry an offset (Z or +hh:mm): a local time would be read in
@@ -71,6 +71,10 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       const out: Record<string, boolean> = {};
       for (const [k, granted] of Object.entries(toObject(rows[0]?.consent))) out[k] = granted === true;
       return out;
+    },
+
+    async getConsentRecords(userId) {
+      return open().query<ConsentRecord>(q.GET_CONSENT_RECORDS, [check(id, userId, 'userId')]);
     },
 
     close() {

@@ -9,6 +9,12 @@ import { z } from 'zod';
  */
 
 export type Traits = Record<string, unknown>;
+export interface ConsentRecord {
+  category: string;
+  granted: boolean;
+  /** ISO-8601, UTC. */
+  at: string;
+}
 
 export interface IdentityStore {
   /** Merges traits into the user's stored traits. Newer `at` wins per key; an identify that is OLDER than what is stored only fills keys that are missing. Idempotent (activities are retried). Links anonymousId -> userId when given. */
@@ -22,6 +28,8 @@ export interface IdentityStore {
   /** Per-user consent overrides: category (lower-cased) -> granted. Newer `at` wins. */
   setConsent(input: { userId: string; category: string; granted: boolean; at: string }): Promise<void>;
   getConsent(userId: string): Promise<Record<string, boolean>>;
+  /** The same, with when each decision was made, so a newer decision elsewhere can win over it. */
+  getConsentRecords(userId: string): Promise<ConsentRecord[]>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { AcceptedEvent } from '../events/schema';
+import type { ConsentPreferences } from '../consent/rules';
 import { formatHitTimestamp, type EventHit } from '../xtremepush/hit';
 import type { Mappings } from './preset';
 
@@ -10,7 +11,7 @@ export interface StitchedIdentity {
 
 export type MappingResult =
   | { action: 'send'; sourceEvent: string; hit: EventHit }
-  | { action: 'drop'; sourceEvent: string; reason: 'unmapped_event'; detail: string };
+  | { action: 'drop'; sourceEvent: string; reason: 'unmapped_event' | 'user_id_policy'; detail: string };
 
 /** The name the preset matches on: a track's event name, or the call type for page and identify. */
 export function sourceEventName(event: AcceptedEvent): string {
@@ -18,7 +19,12 @@ export function sourceEventName(event: AcceptedEvent): string {
 }
 
 /** Turns a stitched event into the Xtremepush hit the mappings describe, or says why it is not sent. */
-export function mapEvent(event: AcceptedEvent, identity: StitchedIdentity, mappings: Mappings): MappingResult {
+export function mapEvent(
+  event: AcceptedEvent,
+  identity: StitchedIdentity,
+  mappings: Mappings,
+  consentPreferences?: ConsentPreferences,
+): MappingResult {
   const sourceEvent = sourceEventName(event);
   const mapped = mappings.events[sourceEvent] ?? (mappings.defaults.action === 'pass_through' ? sourceEvent : undefined);
   if (!mapped) {
@@ -29,13 +35,14 @@ export function mapEvent(event: AcceptedEvent, identity: StitchedIdentity, mappi
     event: mapped,
     timestamp: formatHitTimestamp(event.timestamp ?? event.originalTimestamp ?? event.receivedAt),
   };
-  const userAttributes = mapTraits(
-    { ...identity.storedTraits, ...(event.type === 'identify' ? event.traits : {}), ...event.context?.traits },
-    mappings.traits,
-  );
+  const userAttributes = {
+    ...mapTraits({ ...identity.storedTraits, ...(event.type === 'identify' ? event.traits : {}), ...event.context?.traits }, mappings.traits),
+    ...mappings.constants.user_attributes,
+  };
   if (Object.keys(userAttributes).length > 0) hit.user_attributes = userAttributes;
-  const value = eventValue(event);
-  if (value) hit.value = value;
+  const value = { ...renameProperties(eventProperties(event), mappings.properties), ...mappings.constants.value };
+  if (Object.keys(value).length > 0) hit.value = value;
+  if (consentPreferences) hit.consent_preferences = consentPreferences;
   return { action: 'send', sourceEvent, hit };
 }
 
@@ -49,10 +56,17 @@ function mapTraits(traits: Record<string, unknown>, traitMappings: Mappings['tra
 }
 
 /** Event properties ride in `value`; a page's name and category are properties of the page view too. */
-function eventValue(event: AcceptedEvent): Record<string, unknown> | undefined {
+function eventProperties(event: AcceptedEvent): Record<string, unknown> {
   const pageFields = event.type === 'page' ? { name: event.name, category: event.category } : {};
-  const value = Object.fromEntries(
-    Object.entries({ ...pageFields, ...(event.type === 'track' || event.type === 'page' ? event.properties : {}) }).filter(([, v]) => v !== undefined),
-  );
-  return Object.keys(value).length > 0 ? value : undefined;
+  const properties = { ...pageFields, ...(event.type === 'track' || event.type === 'page' ? event.properties : {}) };
+  return Object.fromEntries(Object.entries(properties).filter(([, v]) => v !== undefined));
+}
+
+function renameProperties(properties: Record<string, unknown>, renames: Mappings['properties']): Record<string, unknown> {
+  const renamed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    const target = key in renames ? renames[key] : key;
+    if (target !== null && target !== undefined) renamed[target] = value;
+  }
+  return renamed;
 }

@@ -1,12 +1,17 @@
 /**
  * Seed 000's Default preset as data: Segment/GA4-style names to Xtremepush event names, identify traits to
- * Xtremepush profile attributes. Everything not listed is dropped (`defaults.action: drop`).
+ * Xtremepush profile attributes. Everything not listed is dropped (`defaults.action: drop`). A mappings file
+ * (mapping/mappings-file.ts) changes any of it.
  */
 export interface Mappings {
   /** Source event name (a track's `event`, or `page`) -> Xtremepush event name. */
   events: Record<string, string>;
   /** Xtremepush user_attributes key -> trait names it is read from, first present wins. */
   traits: Record<string, string[]>;
+  /** Event property -> the name it has in `value`, or null to leave it out. Unlisted properties pass unchanged. */
+  properties: Record<string, string | null>;
+  /** Fixed values added to every hit (they win over the event's own). */
+  constants: { value?: Record<string, unknown>; user_attributes?: Record<string, unknown> };
   defaults: { action: 'drop' | 'pass_through' };
 }
 
@@ -25,5 +30,7 @@ export const DEFAULT_PRESET: Mappings = {
     last_name: ['lastName', 'last_name'],
     phone: ['phone'],
   },
+  properties: {},
+  constants: {},
   defaults: { action: 'drop' },
 };

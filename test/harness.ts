@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Client as PgClient } from 'pg';
@@ -11,13 +14,18 @@ export const US_TOKEN = 'test-us-token-8b1d4e';
 export const WRITE_KEY = 'test-write-key';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+export type StoreKind = 'postgres' | 'embedded';
+
 export interface TestStack {
+  /** Replaced by restart(). */
   service: RunningService;
   simulator: Simulator;
   apiUrl: string;
   /** Every log line the service wrote, for asserting that secrets never reach the logs. */
   logs: string[];
   post(path: string, body: unknown, writeKey?: string): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Stops the worker and the API (as a crash-free deploy would) and starts them again on the same queue and store. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +39,9 @@ function requireEnv(name: string): string {
  * The real service against the shared Temporal dev server, on its own task queue, with its own simulator and its own
  * PostgreSQL schema for the identity store: test files run side by side without seeing each other's events.
  */
-export async function startTestStack(options: { env?: Record<string, string>; simulator?: SimulatorOptions } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { env?: Record<string, string>; simulator?: SimulatorOptions; store?: StoreKind } = {},
+): Promise<TestStack> {
   const simulator = await startSimulator({
     eu: { projects: [{ name: 'eu-project', token: EU_TOKEN }] },
     us: { projects: [{ name: 'us-project', token: US_TOKEN }] },
@@ -39,6 +49,8 @@ export async function startTestStack(options: { env?: Record<string, string>; si
   });
   const id = randomUUID().slice(0, 8);
   const schema = `test_${id}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sxp-${id}-`));
+  const store = options.store === 'embedded' ? { DATA_DIR: dataDir } : { DATABASE_URL, DATABASE_SCHEMA: schema };
   const config = loadConfig({
     XTREMEPUSH_APP_TOKEN: EU_TOKEN,
     XTREMEPUSH_API_BASE_URL: simulator.urls.eu,
@@ -46,8 +58,7 @@ export async function startTestStack(options: { env?: Record<string, string>; si
     API_PORT: '0',
     TEMPORAL_ADDRESS: requireEnv('TEST_TEMPORAL_ADDRESS'),
     TEMPORAL_TASK_QUEUE: `test-${id}`,
-    DATABASE_URL,
-    DATABASE_SCHEMA: schema,
+    ...store,
     DELIVERY_RETRY_INITIAL_INTERVAL: '100ms',
     DELIVERY_RETRY_MAX_INTERVAL: '1s',
     DELIVERY_TIMEOUT: '2s',
@@ -64,21 +75,22 @@ export async function startTestStack(options: { env?: Record<string, string>; si
       },
     }),
   );
-  const service = await startService({
-    config,
-    logger,
-    temporalAddress: config.temporal.address!,
-    run: { api: true, worker: true },
-    workflowBundle: { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
-  });
-  const apiUrl = service.apiUrl!;
-  return {
+  const start = () =>
+    startService({
+      config,
+      logger,
+      temporalAddress: config.temporal.address!,
+      run: { api: true, worker: true },
+      workflowBundle: { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
+    });
+  const service = await start();
+  const stack: TestStack = {
     service,
     simulator,
-    apiUrl,
+    apiUrl: service.apiUrl!,
     logs,
-    async post(path, body, writeKey = WRITE_KEY) {
-      const res = await fetch(`${apiUrl}${path}`, {
+    async post(urlPath, body, writeKey = WRITE_KEY) {
+      const res = await fetch(`${stack.apiUrl}${urlPath}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
         body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -86,15 +98,23 @@ export async function startTestStack(options: { env?: Record<string, string>; si
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
     },
+    async restart() {
+      await stack.service.close();
+      stack.service = await start();
+      stack.apiUrl = stack.service.apiUrl!;
+    },
     async close() {
-      await service.close();
+      await stack.service.close();
       await simulator.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (options.store === 'embedded') return;
       const pg = new PgClient({ connectionString: DATABASE_URL });
       await pg.connect();
       await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await pg.end();
     },
   };
+  return stack;
 }
 
 /** Consent as Segment's consent manager sends it: the default gating category `marketing` granted. */
@@ -107,4 +127,22 @@ export function historyStrings(value: unknown, out: string[] = []): string[] {
   else if (Array.isArray(value)) value.forEach((v) => historyStrings(v, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => historyStrings(v, out));
   return out;
+}
+
+/** Posts one event, expecting it accepted, and returns the workflow id of its (first) delivery. */
+export async function send(stack: TestStack, path: string, body: Record<string, unknown>): Promise<string> {
+  const res = await stack.post(path, body);
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.deliveries[0].workflowId;
+}
+
+/** Waits until a condition over live state holds, polling: for state outside Temporal's own waiting (visibility). */
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

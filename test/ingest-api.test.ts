@@ -61,6 +61,7 @@ test('when Temporal is unreachable the API answers 503 with Retry-After and acce
     taskQueue: 'unreachable',
     integrations: [{ id: 'xtremepush', region: 'eu' }],
     retry: { initialIntervalMs: 100, maximumIntervalMs: 1000, horizonMs: 60_000, attemptTimeoutMs: 1000 },
+    holdWindowMs: 60_000,
     startTimeoutMs: 2000,
   });
   const api = buildIngestApi({ deliveries, writeKeys: [WRITE_KEY], logger: pino({ level: 'silent' }) });

@@ -1,13 +1,20 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
+  setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { AcceptedEvent } from '../events/schema';
+import type { StitchedIdentity } from '../mapping/map-event';
 import { SA } from './search-attributes';
+import { heldEventDoneSignal, holdWorkflowId, identifiedSignal, releaseHeldEventSignal } from './signals';
 import type { DeliverEventInput, DeliveryFailureDetails, DeliveryResult, DropReason } from './types';
 
 /** The stitching and mapping steps are quick lookups: local activities, retried briefly, keep the history short. */
@@ -22,17 +29,71 @@ const { stitchIdentity } = proxyActivities<Activities>({
   summary: 'stitch identity',
 });
 
+const { holdForIdentify } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumInterval: '1m' },
+  summary: 'hold until the anonymousId is identified',
+});
+
 /** One event to one Xtremepush integration: stitch identity -> check consent -> map -> deliver. */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
+  const { integrationId, event } = input;
+
+  const stitched = await stitchIdentity(event);
+  await announceLink(integrationId, event);
+  if (stitched) return deliverAs(input, stitched);
+  if (event.type !== 'track' && event.type !== 'page') {
+    return drop('unidentified', `the ${event.type} has no userId: nothing to link`);
+  }
+
+  const userId = await waitForIdentify(input);
+  if (!userId) {
+    return drop('unidentified', `no identify linked anonymousId ${event.anonymousId} to a user within the hold window`);
+  }
+  try {
+    const identity = await stitchIdentity({ ...event, userId });
+    return await deliverAs(input, identity!);
+  } finally {
+    // Lets the hold release the next event of this anonymousId, in order.
+    await getExternalWorkflowHandle(holdWorkflowId(integrationId, event.anonymousId!))
+      .signal(heldEventDoneSignal, { workflowId: workflowInfo().workflowId })
+      .catch(() => undefined);
+  }
+}
+
+/** An identify or alias that linked an anonymous id tells that id's hold, if one exists, to release its events. */
+async function announceLink(integrationId: string, event: AcceptedEvent): Promise<void> {
+  const linkedId = event.type === 'identify' ? event.anonymousId : event.type === 'alias' ? event.previousId : undefined;
+  if (!linkedId || !event.userId) return;
+  // No hold running means nothing waits; one started later finds the stored link itself.
+  await getExternalWorkflowHandle(holdWorkflowId(integrationId, linkedId))
+    .signal(identifiedSignal, { userId: event.userId })
+    .catch(() => undefined);
+}
+
+/** Waits durably (a signal, not polling) for the hold to release this event as a known user. */
+async function waitForIdentify({ integrationId, event, holdWindowMs }: DeliverEventInput): Promise<string | null> {
+  let releasedAs: string | null = null;
+  setHandler(releaseHeldEventSignal, ({ userId }) => void (releasedAs ??= userId));
+  upsertSearchAttributes([{ key: SA.outcome, value: 'held' }]);
+  setCurrentDetails(`Held: waiting up to ${Math.round(holdWindowMs / 1000)} s for an identify of this anonymousId`);
+  await holdForIdentify({
+    integrationId,
+    anonymousId: event.anonymousId!,
+    workflowId: workflowInfo().workflowId,
+    at: event.timestamp ?? event.originalTimestamp ?? event.receivedAt,
+    deadline: Date.now() + holdWindowMs,
+  });
+  await condition(() => releasedAs !== null, holdWindowMs);
+  return releasedAs;
+}
+
+async function deliverAs(input: DeliverEventInput, identity: StitchedIdentity): Promise<DeliveryResult> {
   const { integrationId, event, retry } = input;
-
-  const identity = await stitchIdentity(event);
-  if (!identity) return drop('unidentified', 'the event has no userId and its anonymousId is not linked to a user yet');
-
-  const consent = await checkConsent({ integrationId, event });
+  const consent = await checkConsent({ integrationId, event, userId: identity.userId });
   if (!consent.allowed) return drop('consent', consent.detail);
 
-  const mapping = await mapEvent({ integrationId, event, identity });
+  const mapping = await mapEvent({ integrationId, event, identity, consent });
   if (mapping.action === 'drop') return drop(mapping.reason, mapping.detail);
   const { hit } = mapping;
   upsertSearchAttributes([{ key: SA.xtremepushEvent, value: hit.event }]);

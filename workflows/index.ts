@@ -1,1 +1,2 @@
 export { deliverEvent } from './deliver-event';
+export { holdAnonymousEvents } from './hold-anonymous-events';

@@ -16,9 +16,11 @@ export interface DeliverEventInput {
   integrationId: string;
   event: AcceptedEvent;
   retry: DeliveryRetryPolicy;
+  /** How long an event with an unknown anonymousId waits for an identify. */
+  holdWindowMs: number;
 }
 
-export type DropReason = 'unmapped_event' | 'consent' | 'unidentified';
+export type DropReason = 'unmapped_event' | 'consent' | 'unidentified' | 'user_id_policy';
 
 export type DeliveryResult =
   | { outcome: 'delivered'; xtremepushEvent: string; userId: string; attempts: number; hit: EventHit }

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_PRESET, type Mappings } from './preset';
+
+const jsonObject = z.record(z.string(), z.unknown());
+const name = z.string().trim().min(1);
+
+/**
+ * A mappings file changes the Default preset (or, with `preset: none`, starts from nothing). `null` removes an
+ * entry: an event mapping (so the event is dropped), a property or a trait attribute.
+ */
+export const mappingsFileSchema = z.strictObject({
+  preset: z.enum(['default', 'none']).default('default'),
+  events: z.record(name, name.nullable()).default({}),
+  properties: z.record(name, name.nullable()).default({}),
+  traits: z.record(name, z.union([name.transform((t) => [t]), z.array(name).min(1)]).nullable()).default({}),
+  constants: z.strictObject({ value: jsonObject.optional(), user_attributes: jsonObject.optional() }).default({}),
+  defaults: z.strictObject({ action: z.enum(['drop', 'pass_through']) }).partial().default({}),
+});
+
+export class MappingsError extends Error {
+  constructor(source: string, problems: string[]) {
+    super(`${source}: ${problems.join('; ')}`);
+    this.name = 'MappingsError';
+  }
+}
+
+/** Validates a mappings document (already parsed) and applies it over its base preset. */
+export function resolveMappings(document: unknown, source: string): Mappings {
+  const parsed = mappingsFileSchema.safeParse(document ?? {});
+  if (!parsed.success) {
+    throw new MappingsError(
+      source,
+      parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`),
+    );
+  }
+  const file = parsed.data;
+  const base: Mappings = file.preset === 'default' ? DEFAULT_PRESET : { events: {}, traits: {}, properties: {}, constants: {}, defaults: { action: 'drop' } };
+  return {
+    events: withoutNulls({ ...base.events, ...file.events }),
+    traits: withoutNulls({ ...base.traits, ...file.traits }),
+    properties: { ...base.properties, ...file.properties },
+    constants: {
+      value: { ...base.constants.value, ...file.constants.value },
+      user_attributes: { ...base.constants.user_attributes, ...file.constants.user_attributes },
+    },
+    defaults: { action: file.defaults.action ?? base.defaults.action },
+  };
+}
+
+/** Reads a YAML or JSON mappings file; any problem is reported with the file and the place at fault. */
+export function loadMappingsFile(file: string, cwd = process.cwd()): Mappings {
+  const full = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new MappingsError(full, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+  }
+  const document = YAML.parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) throw new MappingsError(full, document.errors.map((e) => e.message.split('\n')[0]!));
+  return resolveMappings(document.toJS(), full);
+}
+
+function withoutNulls<T>(record: Record<string, T | null>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, T] => entry[1] !== null));
+}
