@@ -40,7 +40,12 @@ function requireEnv(name: string): string {
  * PostgreSQL schema for the identity store: test files run side by side without seeing each other's events.
  */
 export async function startTestStack(
-  options: { env?: Record<string, string>; simulator?: SimulatorOptions; store?: StoreKind } = {},
+  options: {
+    /** Extra settings; a function gets the simulator, whose URLs are only known once it runs. */
+    env?: Record<string, string> | ((simulator: Simulator) => Record<string, string>);
+    simulator?: SimulatorOptions;
+    store?: StoreKind;
+  } = {},
 ): Promise<TestStack> {
   const simulator = await startSimulator({
     eu: { projects: [{ name: 'eu-project', token: EU_TOKEN }] },
@@ -63,7 +68,7 @@ export async function startTestStack(
     DELIVERY_RETRY_MAX_INTERVAL: '1s',
     DELIVERY_TIMEOUT: '2s',
     LOG_LEVEL: 'debug',
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(simulator) : options.env),
   });
   const logs: string[] = [];
   const logger = pino(
