@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Integration } from '../config/schema';
 import type { IdentityStore } from '../identity/store';
 import type { XtremepushClient } from '../xtremepush/client';
+import type { IntegrationGate } from './integration-gate';
 
 export interface ActivityDeps {
   /** Integrations by id, tokens included: activities read them at run time so no secret enters history. */
@@ -12,6 +13,9 @@ export interface ActivityDeps {
   /** For activities that signal other workflows (holding anonymous events). */
   temporal: Client;
   taskQueue: string;
+  /** This worker's view of each integration's health, shared by every delivery attempt. */
+  gate: IntegrationGate;
+  circuitProbeIntervalMs: number;
   logger: Logger;
 }
 

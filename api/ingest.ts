@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidEventError, TemporalUnavailableError, acceptEvents, type DeliveryClient } from '../client';
+import { CODEC_PATH } from '../codec/codec-server';
 import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
 import { isKnownKey, writeKeyOf } from './write-key';
 
@@ -29,6 +30,8 @@ export function buildIngestApi(options: IngestApiOptions) {
 
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
+    // The codec endpoint checks its own bearer token: operators have no write key.
+    if (request.routeOptions.url?.startsWith(`${CODEC_PATH}/`)) return;
     if (!isKnownKey(writeKeyOf(request.headers.authorization, request.body), options.writeKeys)) {
       return reply.code(401).send({ success: false, error: 'missing or unknown write key: send it as the HTTP Basic username' });
     }

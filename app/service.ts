@@ -2,7 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import path from 'node:path';
+import { IntegrationGate } from '../activities/integration-gate';
 import { buildIngestApi } from '../api/ingest';
+import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
+import { dataConverterFor } from '../codec/data-converter';
 import { createDeliveryClient, type DeliveryClient } from '../client';
 import type { LoadedConfig } from '../config/load';
 import { openIdentityStore, type IdentityStore } from '../identity/store';
@@ -69,12 +72,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundle: options.workflowBundle,
+      dataConverter: dataConverterFor(config.temporal.payloadEncryptionKeys),
       deps: {
         integrations: new Map(config.integrations.map((i) => [i.id, i])),
         identityStore,
         xtremepush,
         temporal: client,
         taskQueue: config.temporal.taskQueue,
+        gate: new IntegrationGate({ trustMs: config.delivery.circuitProbeIntervalMs, openForMs: config.delivery.circuitProbeIntervalMs }),
+        circuitProbeIntervalMs: config.delivery.circuitProbeIntervalMs,
         logger: logger.child({ component: 'activities' }),
       },
     });
@@ -94,6 +100,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let apiUrl: string | null = null;
   if (options.run.api) {
     const api = buildIngestApi({ deliveries, writeKeys: config.api.writeKeys, logger: logger.child({ component: 'ingest' }) });
+    const codecServerOptions = codecServerOptionsOf(config);
+    if (codecServerOptions) await api.register(codecServer, { prefix: CODEC_PATH, ...codecServerOptions });
+    else if (config.temporal.payloadEncryptionKeys) logger.warn('CODEC_SERVER_TOKEN is not set: the codec endpoint is off, so the Web UI shows payloads encrypted');
     apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
     closers.unshift(() => api.close());
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { codecEndpointUrl, codecServerOptionsOf } from '../codec/codec-server';
 import { ConfigError, loadConfig, SANDBOX } from '../config/load';
 import { startSimulator, type Simulator } from '../simulator';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
@@ -33,6 +34,8 @@ async function main() {
       cliPath: config.temporal.dev.cliPath,
       port: config.temporal.dev.port,
       uiPort: config.temporal.dev.uiPort,
+      // A port chosen at listen time (API_PORT=0) is not known yet: the UI then goes without the codec endpoint.
+      uiCodecEndpoint: codecServerOptionsOf(config) && config.api.port !== 0 ? codecEndpointUrl(config.api) : undefined,
       dbFile: path.join(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
       logger,

@@ -2,3 +2,5 @@ export { createDeliveryClient, deliveryWorkflowId, TemporalUnavailableError } fr
 export type { DeliveryClient, DeliveryClientOptions, StartedDelivery } from './delivery-client';
 export { acceptEvents, InvalidEventError } from './events';
 export type { DeliveryResult } from '../workflows/types';
+export { resumeParked } from './operator';
+export type { ResumeReport } from './operator';

@@ -58,6 +58,7 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
       retryMaxIntervalMs: 300_000,
       retryHorizonMs: 86_400_000,
       anonymousHoldWindowMs: 1_800_000,
+      circuitProbeIntervalMs: 30_000,
     });
     assert.equal(config.temporal.address, undefined);
     assert.equal(config.temporal.namespace, 'default');
@@ -183,6 +184,7 @@ describe('loadConfig: other settings', () => {
       retryMaxIntervalMs: 300_000,
       retryHorizonMs: 86_400_000,
       anonymousHoldWindowMs: 3_000,
+      circuitProbeIntervalMs: 30_000,
     });
     assert.equal(loadConfig({ DELIVERY_RETRY_HORIZON: '2d' }, CWD).delivery.retryHorizonMs, 172_800_000);
   });

@@ -35,11 +35,15 @@ export const ENV_SETTINGS = {
   TEMPORAL_CLI_PATH: 'temporal.dev.cliPath',
   TEMPORAL_DEV_PORT: 'temporal.dev.port',
   TEMPORAL_UI_PORT: 'temporal.dev.uiPort',
+  PAYLOAD_ENCRYPTION_KEYS: 'temporal.payloadEncryptionKeys',
+  CODEC_SERVER_TOKEN: 'codecServer.token',
+  CODEC_CORS_ORIGIN: 'codecServer.corsOrigins',
   DELIVERY_TIMEOUT: 'delivery.timeoutMs',
   DELIVERY_RETRY_INITIAL_INTERVAL: 'delivery.retryInitialIntervalMs',
   DELIVERY_RETRY_MAX_INTERVAL: 'delivery.retryMaxIntervalMs',
   DELIVERY_RETRY_HORIZON: 'delivery.retryHorizonMs',
   ANONYMOUS_HOLD_WINDOW: 'delivery.anonymousHoldWindowMs',
+  CIRCUIT_PROBE_INTERVAL: 'delivery.circuitProbeIntervalMs',
   DATABASE_URL: 'database.url',
   DATABASE_SCHEMA: 'database.schema',
   DATA_DIR: 'dataDir',
@@ -86,6 +90,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY || undefined,
       tls: tlsFromEnv(env),
+      payloadEncryptionKeys: env.PAYLOAD_ENCRYPTION_KEYS,
       dev: { cliPath: env.TEMPORAL_CLI_PATH, port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
     },
     delivery: {
@@ -94,6 +99,12 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       retryMaxIntervalMs: env.DELIVERY_RETRY_MAX_INTERVAL,
       retryHorizonMs: env.DELIVERY_RETRY_HORIZON,
       anonymousHoldWindowMs: env.ANONYMOUS_HOLD_WINDOW,
+      circuitProbeIntervalMs: env.CIRCUIT_PROBE_INTERVAL,
+    },
+    codecServer: {
+      token: env.CODEC_SERVER_TOKEN,
+      // The dev server's Web UI, as reached by either loopback name.
+      corsOrigins: env.CODEC_CORS_ORIGIN ?? ['127.0.0.1', 'localhost'].map((host) => `http://${host}:${env.TEMPORAL_UI_PORT ?? 8233}`).join(','),
     },
     database: { url: env.DATABASE_URL || undefined, schema: env.DATABASE_SCHEMA || undefined },
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadMappingsFile, MappingsError, resolveMappings } from '../mapping/mappings-file';
 import { DEFAULT_PRESET, type Mappings } from '../mapping/preset';
 import { SANDBOX } from './sandbox';
+import { encryptionKeysSchema } from '../codec/encryption-keys';
 import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
 
 const duration = z
@@ -91,6 +92,8 @@ export const temporalSchema = z.object({
       serverName: z.string().optional(),
     })
     .optional(),
+  /** AES-256-GCM keys for payloads in history (first encrypts, all decrypt); unset: payloads are stored as plain JSON. */
+  payloadEncryptionKeys: encryptionKeysSchema.optional(),
   dev: z.object({
     cliPath: z.string().optional(),
     port: port.default(7233),
@@ -105,8 +108,18 @@ export const deliverySchema = z.object({
   retryHorizonMs: duration.default(86_400_000),
   /** How long an anonymous event waits for an identify of its anonymousId before it is dropped as unidentified. */
   anonymousHoldWindowMs: duration.default(1_800_000),
+  /** How often a parked integration is probed to see whether its credentials or configuration work again. */
+  circuitProbeIntervalMs: duration.default(30_000),
 });
 export type DeliverySettings = z.output<typeof deliverySchema>;
+
+/** The codec endpoint through which the Web UI and CLI decode encrypted payloads for authorised operators. */
+export const codecServerSchema = z.object({
+  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  corsOrigins: csv.pipe(
+    z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' }).transform((u) => new URL(u).origin)).min(1, 'at least one origin is required'),
+  ),
+});
 
 /** Ports of the simulator that stands in for Xtremepush in sandbox mode. */
 export const sandboxSchema = z.object({ euPort: port.default(SANDBOX.euPort), usPort: port.default(SANDBOX.usPort) });
@@ -124,6 +137,7 @@ export const configSchema = z.object({
   integrations: z.array(integrationSchema).min(1),
   temporal: temporalSchema,
   delivery: deliverySchema,
+  codecServer: codecServerSchema,
   /** PostgreSQL for the identity store; unset: an embedded database in dataDir. */
   database: z.object({
     url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),

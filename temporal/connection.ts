@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config/schema';
 
 type TemporalConfig = Config['temporal'];
@@ -23,7 +24,8 @@ function connectionOptions(temporal: TemporalConfig, address: string) {
 
 export async function connectClient(temporal: TemporalConfig, address: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(temporal, address));
-  return { client: new Client({ connection, namespace: temporal.namespace }), connection };
+  const dataConverter = dataConverterFor(temporal.payloadEncryptionKeys);
+  return { client: new Client({ connection, namespace: temporal.namespace, dataConverter }), connection };
 }
 
 export function connectWorkerConnection(temporal: TemporalConfig, address: string): Promise<NativeConnection> {

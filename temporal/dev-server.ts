@@ -15,6 +15,8 @@ export interface DevServerOptions {
   port: number;
   /** null: headless (tests). */
   uiPort: number | null;
+  /** The codec endpoint the Web UI decodes encrypted payloads through. */
+  uiCodecEndpoint?: string;
   /** Persist state in this file so a restart loses nothing; in memory when absent (tests). */
   dbFile?: string;
   namespace: string;
@@ -45,6 +47,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'warn'];
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
+  if (options.uiCodecEndpoint && options.uiPort !== null) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     // WAL with synchronous=OFF: plain file persistence is very slow; a crash of the OS (not of the process) may lose

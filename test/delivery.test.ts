@@ -143,7 +143,7 @@ describe('failure classes', () => {
     stack.simulator.failNext(3, { status: 503 });
     const result = await sendAndWait('/v1/track', { userId, event: 'Product Added', context: MARKETING_GRANTED });
     assert.equal(result.outcome, 'delivered');
-    assert.equal(result.outcome === 'delivered' && result.attempts, 4);
+    assert.equal(result.outcome === 'delivered' && result.attempts.length, 4);
     assert.deepEqual(
       receivedFor(userId).map((r) => r.status),
       [503, 503, 503, 200],

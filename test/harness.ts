@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,8 @@ export interface TestStack {
   service: RunningService;
   simulator: Simulator;
   apiUrl: string;
+  /** The settings the service was started with, for running the CLI against it. */
+  env: Record<string, string>;
   /** Every log line the service wrote, for asserting that secrets never reach the logs. */
   logs: string[];
   post(path: string, body: unknown, writeKey?: string): Promise<{ status: number; headers: Headers; body: any }>;
@@ -55,8 +58,8 @@ export async function startTestStack(
   const id = randomUUID().slice(0, 8);
   const schema = `test_${id}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sxp-${id}-`));
-  const store = options.store === 'embedded' ? { DATA_DIR: dataDir } : { DATABASE_URL, DATABASE_SCHEMA: schema };
-  const config = loadConfig({
+  const store: Record<string, string> = options.store === 'embedded' ? { DATA_DIR: dataDir } : { DATABASE_URL, DATABASE_SCHEMA: schema };
+  const env: Record<string, string> = {
     XTREMEPUSH_APP_TOKEN: EU_TOKEN,
     XTREMEPUSH_API_BASE_URL: simulator.urls.eu,
     INGEST_WRITE_KEYS: WRITE_KEY,
@@ -69,7 +72,8 @@ export async function startTestStack(
     DELIVERY_TIMEOUT: '2s',
     LOG_LEVEL: 'debug',
     ...(typeof options.env === 'function' ? options.env(simulator) : options.env),
-  });
+  };
+  const config = loadConfig(env);
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -93,6 +97,7 @@ export async function startTestStack(
     service,
     simulator,
     apiUrl: service.apiUrl!,
+    env,
     logs,
     async post(urlPath, body, writeKey = WRITE_KEY) {
       const res = await fetch(`${stack.apiUrl}${urlPath}`, {
@@ -150,4 +155,20 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Runs the operator CLI as a user would, against a stack's settings. */
+export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../cli/index.ts'), ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end(stdin ?? '');
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -1,4 +1,4 @@
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -11,6 +11,8 @@ export interface DeliveryWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight deliveries may finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
+  /** The payload codec the service's clients use (`dataConverterFor`): workers must read what clients write. */
+  dataConverter?: DataConverter;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -23,5 +25,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Wo
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    dataConverter: options.dataConverter,
   });
 }

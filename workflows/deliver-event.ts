@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -15,7 +13,8 @@ import type { AcceptedEvent } from '../events/schema';
 import type { StitchedIdentity } from '../mapping/map-event';
 import { SA } from './search-attributes';
 import { heldEventDoneSignal, holdWorkflowId, identifiedSignal, releaseHeldEventSignal } from './signals';
-import type { DeliverEventInput, DeliveryFailureDetails, DeliveryResult, DropReason } from './types';
+import { sendWithPolicy } from './send-with-policy';
+import type { DeliverEventInput, DeliveryResult, DropReason } from './types';
 
 /** The stitching and mapping steps are quick lookups: local activities, retried briefly, keep the history short. */
 const { checkConsent, mapEvent } = proxyLocalActivities<Activities>({
@@ -99,24 +98,10 @@ async function deliverAs(input: DeliverEventInput, identity: StitchedIdentity): 
   upsertSearchAttributes([{ key: SA.xtremepushEvent, value: hit.event }]);
   setCurrentDetails(`Delivering **${mapping.sourceEvent}** as **${hit.event}** to integration \`${integrationId}\``);
 
-  const { deliverHit } = proxyActivities<Activities>({
-    startToCloseTimeout: retry.attemptTimeoutMs + 5_000,
-    scheduleToCloseTimeout: retry.horizonMs,
-    retry: {
-      initialInterval: retry.initialIntervalMs,
-      maximumInterval: retry.maximumIntervalMs,
-      backoffCoefficient: 2,
-    },
-    summary: `deliver ${hit.event} to Xtremepush`,
-  });
-  try {
-    const receipt = await deliverHit({ integrationId, hit });
-    upsertSearchAttributes([{ key: SA.outcome, value: 'delivered' }]);
-    setCurrentDetails(`Delivered **${hit.event}** (attempt ${receipt.attempt})`);
-    return { outcome: 'delivered', xtremepushEvent: hit.event, userId: hit.user_id, attempts: receipt.attempt, hit };
-  } catch (error) {
-    throw deliveryFailure(error);
-  }
+  const attempts = await sendWithPolicy(integrationId, hit, retry);
+  upsertSearchAttributes([{ key: SA.outcome, value: 'delivered' }]);
+  setCurrentDetails(`Delivered **${hit.event}** (attempt ${attempts.length})`);
+  return { outcome: 'delivered', xtremepushEvent: hit.event, userId: hit.user_id, attempts, hit };
 }
 
 function drop(reason: DropReason, detail: string): DeliveryResult {
@@ -126,21 +111,4 @@ function drop(reason: DropReason, detail: string): DeliveryResult {
   ]);
   setCurrentDetails(`Dropped: ${reason}. ${detail}`);
   return { outcome: 'dropped', reason, detail };
-}
-
-/** Ends the workflow as Failed, keeping the failure class and the hint that tells the operator what to do. */
-function deliveryFailure(error: unknown): unknown {
-  if (!(error instanceof ActivityFailure)) return error;
-  const cause = error.cause instanceof ApplicationFailure ? error.cause : null;
-  const [details] = (cause?.details ?? []) as [DeliveryFailureDetails?];
-  const failureClass = details?.failureClass ?? 'transient';
-  // Anything but a non-retryable failure reaching here means the retry horizon ran out.
-  const exhausted = cause?.nonRetryable ? '' : ' (retries exhausted)';
-  const message = `${cause?.message ?? error.cause?.message ?? error.message}${exhausted}`;
-  upsertSearchAttributes([
-    { key: SA.outcome, value: 'failed' },
-    { key: SA.failureClass, value: failureClass },
-  ]);
-  setCurrentDetails(`Failed: ${failureClass}. ${message}`);
-  return ApplicationFailure.create({ type: failureClass, message, nonRetryable: true, details: cause?.details as unknown[] });
 }

@@ -1,2 +1,3 @@
 export { deliverEvent } from './deliver-event';
 export { holdAnonymousEvents } from './hold-anonymous-events';
+export { circuitBreaker } from './circuit-breaker';

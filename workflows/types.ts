@@ -12,6 +12,21 @@ export interface DeliveryRetryPolicy {
   attemptTimeoutMs: number;
 }
 
+/** One call to Xtremepush as the activity saw it: kept in history so `inspect` and the Web UI show every attempt. */
+export type DeliveryAttempt = {
+  attempt: number;
+  at: string;
+  /** Null when the call was not made (the integration's circuit is open). */
+  url: string | null;
+  response: { status: number; body: unknown } | null;
+} & (
+  | { outcome: 'accepted' }
+  | { outcome: 'failed'; failureClass: FailureClass; message: string; retryAfterMs?: number; circuitOpen?: boolean }
+);
+
+/** How a delivery that could not be completed ended: a failure class, or the retry horizon running out. */
+export type FinalFailure = FailureClass | 'retries_exhausted';
+
 export interface DeliverEventInput {
   integrationId: string;
   event: AcceptedEvent;
@@ -23,11 +38,11 @@ export interface DeliverEventInput {
 export type DropReason = 'unmapped_event' | 'consent' | 'unidentified' | 'user_id_policy';
 
 export type DeliveryResult =
-  | { outcome: 'delivered'; xtremepushEvent: string; userId: string; attempts: number; hit: EventHit }
+  | { outcome: 'delivered'; xtremepushEvent: string; userId: string; attempts: DeliveryAttempt[]; hit: EventHit }
   | { outcome: 'dropped'; reason: DropReason; detail: string };
 
 /** What a failed delivery carries in its failure details (the failure message holds the hint). */
 export interface DeliveryFailureDetails {
-  failureClass: FailureClass;
-  code: number | null;
+  failureClass: FinalFailure;
+  attempts: DeliveryAttempt[];
 }

@@ -159,11 +159,17 @@ describe('classifyNetworkError', () => {
   });
 
   test('an error without a code is named by its name', () => {
-    const error = new Error('The operation was aborted due to timeout');
-    error.name = 'TimeoutError';
+    const error = new Error('socket closed');
+    error.name = 'SocketError';
+    assert.match(failed(classifyNetworkError(error)).message, /SocketError/);
+  });
+
+  test('a timeout says "timed out", not its DOMException code', () => {
+    const error = Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError', code: 23 });
     const c = failed(classifyNetworkError(error));
     assert.equal(c.failureClass, 'transient');
-    assert.match(c.message, /TimeoutError/);
+    assert.match(c.message, /timed out/);
+    assert.doesNotMatch(c.message, /23/);
   });
 });
 

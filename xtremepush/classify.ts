@@ -48,7 +48,8 @@ export function classifyResponse(httpStatus: number, envelope: Envelope | null, 
 
 /** Timeouts, refused connections and resets never reached a decision at Xtremepush: they are always retried. */
 export function classifyNetworkError(error: Error): Classification {
-  const reason = (error as { code?: string }).code ?? error.name;
+  // An AbortSignal timeout carries DOMException code 23: its name says more.
+  const reason = error.name === 'TimeoutError' ? 'timed out' : ((error as { code?: string }).code ?? error.name);
   return failed('transient', null, `no answer from Xtremepush (${reason})`);
 }
 

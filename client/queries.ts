@@ -1,0 +1,26 @@
+/** Visibility queries over delivery workflows, built in one place for `replay`, `stats` and the README's examples. */
+export interface DeliveryFilter {
+  /** Several deployments may share a namespace; each has its own task queue. */
+  taskQueue?: string;
+  integration?: string;
+  outcome?: string;
+  failureClass?: string;
+  dropReason?: string;
+  /** ISO-8601 bounds on the delivery's start time. */
+  since?: string;
+  until?: string;
+}
+
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export function deliveryQuery(filter: DeliveryFilter = {}): string {
+  const clauses = [`WorkflowType = 'deliverEvent'`];
+  if (filter.taskQueue) clauses.push(`TaskQueue = ${quote(filter.taskQueue)}`);
+  if (filter.integration) clauses.push(`XpIntegration = ${quote(filter.integration)}`);
+  if (filter.outcome) clauses.push(`XpOutcome = ${quote(filter.outcome)}`);
+  if (filter.failureClass) clauses.push(`XpFailureClass = ${quote(filter.failureClass)}`);
+  if (filter.dropReason) clauses.push(`XpDropReason = ${quote(filter.dropReason)}`);
+  if (filter.since) clauses.push(`StartTime >= ${quote(new Date(filter.since).toISOString())}`);
+  if (filter.until) clauses.push(`StartTime < ${quote(new Date(filter.until).toISOString())}`);
+  return clauses.join(' AND ');
+}
