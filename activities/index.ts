@@ -6,6 +6,7 @@ import { createCircuitActivities } from './circuit';
 import { createDeliveryActivities } from './deliver-hit';
 import { integrationOf, type ActivityDeps } from './deps';
 import { createIdentityActivities } from './identity';
+import { createWebhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
 
     ...createDeliveryActivities(deps),
     ...createCircuitActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

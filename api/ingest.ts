@@ -1,8 +1,8 @@
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidEventError, TemporalUnavailableError, acceptEvents, type DeliveryClient } from '../client';
-import { CODEC_PATH } from '../codec/codec-server';
 import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
+import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
 import { isKnownKey, writeKeyOf } from './write-key';
 
 export interface IngestApiOptions {
@@ -11,6 +11,8 @@ export interface IngestApiOptions {
   logger: Logger;
   /** Seconds a client should wait before retrying when Temporal is unavailable. */
   retryAfterSeconds?: number;
+  /** Receiver routes for Xtremepush's outbound webhooks. */
+  webhooks?: WebhookRoutesOptions;
 }
 
 /** Segment's limit for one batch request; a single event is far smaller. */
@@ -28,15 +30,21 @@ export function buildIngestApi(options: IngestApiOptions) {
     return reply.code(status).send({ success: false, error: status === 500 ? 'internal error; the event was not accepted, retry it' : error.message });
   });
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
-    // The codec endpoint checks its own bearer token: operators have no write key.
-    if (request.routeOptions.url?.startsWith(`${CODEC_PATH}/`)) return;
-    if (!isKnownKey(writeKeyOf(request.headers.authorization, request.body), options.writeKeys)) {
-      return reply.code(401).send({ success: false, error: 'missing or unknown write key: send it as the HTTP Basic username' });
-    }
+  // Write keys guard the tracking routes only: webhooks and the codec endpoint check their own credentials.
+  app.register(async (tracking) => {
+    tracking.addHook('preHandler', async (request, reply) => {
+      if (!isKnownKey(writeKeyOf(request.headers.authorization, request.body), options.writeKeys)) {
+        return reply.code(401).send({ success: false, error: 'missing or unknown write key: send it as the HTTP Basic username' });
+      }
+    });
+    registerTrackingRoutes(tracking, options);
   });
+  if (options.webhooks) app.register(webhookRoutes, options.webhooks);
+  app.get('/health', async () => ({ ok: true }));
+  return app;
+}
 
+function registerTrackingRoutes(app: FastifyInstance, options: IngestApiOptions) {
   const ingest = async (items: Array<{ type?: EventType; body: unknown; path: string }>) => {
     try {
       const started = await options.deliveries.deliver(acceptEvents(items));
@@ -74,9 +82,6 @@ export function buildIngestApi(options: IngestApiOptions) {
     if (result.retryAfter) reply.header('retry-after', String(options.retryAfterSeconds ?? 5));
     return reply.code(result.code).send(result.body);
   });
-
-  app.get('/health', async () => ({ ok: true }));
-  return app;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,7 @@ import { IntegrationGate } from '../activities/integration-gate';
 import { buildIngestApi } from '../api/ingest';
 import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
 import { dataConverterFor } from '../codec/data-converter';
-import { createDeliveryClient, type DeliveryClient } from '../client';
+import { createDeliveryClient, createWebhookClient, type DeliveryClient } from '../client';
 import type { LoadedConfig } from '../config/load';
 import { openIdentityStore, type IdentityStore } from '../identity/store';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
@@ -99,7 +99,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   let apiUrl: string | null = null;
   if (options.run.api) {
-    const api = buildIngestApi({ deliveries, writeKeys: config.api.writeKeys, logger: logger.child({ component: 'ingest' }) });
+    const api = buildIngestApi({
+      deliveries,
+      writeKeys: config.api.writeKeys,
+      logger: logger.child({ component: 'ingest' }),
+      webhooks: { connections: config.webhooks, webhooks: createWebhookClient({ client, taskQueue: config.temporal.taskQueue }) },
+    });
     const codecServerOptions = codecServerOptionsOf(config);
     if (codecServerOptions) await api.register(codecServer, { prefix: CODEC_PATH, ...codecServerOptions });
     else if (config.temporal.payloadEncryptionKeys) logger.warn('CODEC_SERVER_TOKEN is not set: the codec endpoint is off, so the Web UI shows payloads encrypted');

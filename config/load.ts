@@ -22,6 +22,7 @@ export const ENV_SETTINGS = {
   XTREMEPUSH_MAPPINGS_FILE: 'integrations.0.mappings',
   XTREMEPUSH_CONFIG_FILE: 'integrations',
   INGEST_WRITE_KEYS: 'api.writeKeys',
+  XTREMEPUSH_WEBHOOKS: 'webhooks',
   API_HOST: 'api.host',
   API_PORT: 'api.port',
   TEMPORAL_ADDRESS: 'temporal.address',
@@ -83,6 +84,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       port: env.API_PORT,
       writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox ? SANDBOX.writeKey : ''),
     },
+    webhooks: env.XTREMEPUSH_WEBHOOKS ? parseJsonSetting('XTREMEPUSH_WEBHOOKS', env.XTREMEPUSH_WEBHOOKS) : undefined,
     integrations: configFile ? integrationsFromFile(configFile, env) : [integrationFromEnv(env, cwd, simulator)],
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadMappingsFile, MappingsError, resolveMappings } from '../mapping/mappings-file';
 import { DEFAULT_PRESET, type Mappings } from '../mapping/preset';
+import { webhookConnectionsSchema } from '../webhooks/config';
 import { SANDBOX } from './sandbox';
 import { encryptionKeysSchema } from '../codec/encryption-keys';
 import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
@@ -135,6 +136,7 @@ export const configSchema = z.object({
     writeKeys: csv.pipe(z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1, 'at least one write key is required')),
   }),
   integrations: z.array(integrationSchema).min(1),
+  webhooks: webhookConnectionsSchema,
   temporal: temporalSchema,
   delivery: deliverySchema,
   codecServer: codecServerSchema,

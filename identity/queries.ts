@@ -99,3 +99,30 @@ export const GET_CONSENT = `
   FROM identity_consent
   WHERE user_id = $1::text
 `;
+
+/** $1 id, $2 connection, $3 user_id, $4 profile_id, $5 campaign_id, $6 message_type, $7 event, $8 at, $9 error_message, $10 body. */
+export const RECORD_MESSAGE_EVENT = `
+  INSERT INTO message_events (id, connection, user_id, profile_id, campaign_id, message_type, event, at, error_message, body)
+  VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text, $10::jsonb)
+  ON CONFLICT (id) DO NOTHING
+`;
+
+/** $1 user_id, $2 limit -> newest first. */
+export const LIST_MESSAGE_EVENTS = `
+  SELECT id, connection, user_id, profile_id, campaign_id, message_type, event,
+         to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at, error_message, body
+  FROM message_events
+  WHERE user_id = $1::text
+  ORDER BY at DESC, id
+  LIMIT $2::int
+`;
+
+/** $1 id, $2 connection, $3 received_at, $4 body. */
+export const RECORD_CHANNEL_WEBHOOK = `
+  INSERT INTO channel_webhooks (id, connection, received_at, body)
+  VALUES ($1::text, $2::text, $3::timestamptz, $4::jsonb)
+  ON CONFLICT (id) DO NOTHING
+`;
+
+/** $1 id -> the stored body. */
+export const GET_CHANNEL_WEBHOOK = `SELECT body FROM channel_webhooks WHERE id = $1::text`;

@@ -77,6 +77,38 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return open().query<ConsentRecord>(q.GET_CONSENT_RECORDS, [check(id, userId, 'userId')]);
     },
 
+    async recordMessageEvent(r) {
+      await open().query(q.RECORD_MESSAGE_EVENT, [
+        check(id, r.id, 'id'), r.connection, r.userId, r.profileId, r.campaignId, r.messageType, r.event, check(at, r.at, 'at'), r.errorMessage, JSON.stringify(r.body),
+      ]);
+    },
+
+    async listMessageEvents(userId, options = {}) {
+      const rows = await open().query<Record<string, unknown>>(q.LIST_MESSAGE_EVENTS, [check(id, userId, 'userId'), options.limit ?? 100]);
+      return rows.map((row) => ({
+        id: row.id as string,
+        connection: row.connection as string,
+        userId: row.user_id as string | null,
+        profileId: row.profile_id as string | null,
+        campaignId: row.campaign_id as string | null,
+        messageType: row.message_type as string | null,
+        event: row.event as string,
+        at: row.at as string,
+        errorMessage: row.error_message as string | null,
+        body: typeof row.body === 'string' ? (JSON.parse(row.body) as unknown) : row.body,
+      }));
+    },
+
+    async recordChannelWebhook(r) {
+      await open().query(q.RECORD_CHANNEL_WEBHOOK, [check(id, r.id, 'id'), r.connection, check(at, r.receivedAt, 'receivedAt'), JSON.stringify(r.body)]);
+    },
+
+    async getChannelWebhook(webhookId) {
+      const rows = await open().query<{ body: unknown }>(q.GET_CHANNEL_WEBHOOK, [check(id, webhookId, 'id')]);
+      const body = rows[0]?.body;
+      return body === undefined ? null : typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+    },
+
     close() {
       closed ??= db.close();
       return closed;

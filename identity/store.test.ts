@@ -143,6 +143,39 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       assert.deepEqual(await store.getConsent(userId), { marketing: false, sms: false });
     });
 
+    test('consent records carry when each decision was made', async () => {
+      const userId = uid('user');
+      await store.setConsent({ userId, category: 'marketing', granted: false, at: '2026-02-01T10:00:00+02:00' });
+      assert.deepEqual(await store.getConsentRecords(userId), [{ category: 'marketing', granted: false, at: '2026-02-01T08:00:00.000Z' }]);
+    });
+
+    test('message events: recorded once per id, listed newest first per user', async () => {
+      const userId = uid('user');
+      const event = (id: string, at: string) => ({
+        id, connection: 'main', userId, profileId: 'p1', campaignId: '7', messageType: 'email', event: 'message_send', at, errorMessage: null, body: { id, nested: [1] },
+      });
+      await store.recordMessageEvent(event(uid('m'), '2026-01-01T00:00:00Z'));
+      const second = event(uid('m'), '2026-01-02T00:00:00Z');
+      await store.recordMessageEvent(second);
+      await store.recordMessageEvent({ ...second, event: 'changed' }); // a retry of the same id changes nothing
+      const listed = await store.listMessageEvents(userId);
+      assert.equal(listed.length, 2);
+      assert.equal(listed[0]!.id, second.id);
+      assert.equal(listed[0]!.event, 'message_send');
+      assert.equal(listed[0]!.at, '2026-01-02T00:00:00Z');
+      assert.deepEqual(listed[0]!.body, second.body);
+      assert.equal((await store.listMessageEvents(userId, { limit: 1 })).length, 1);
+    });
+
+    test('channel webhooks are kept as they came, once per id', async () => {
+      const id = uid('c');
+      const body = [{ a: 1 }, 'two', null];
+      await store.recordChannelWebhook({ id, connection: 'main', receivedAt: T1, body });
+      await store.recordChannelWebhook({ id, connection: 'main', receivedAt: T2, body: { other: true } });
+      assert.deepEqual(await store.getChannelWebhook(id), body);
+      assert.equal(await store.getChannelWebhook(uid('missing')), null);
+    });
+
     test('timestamps with offsets compare as instants', async () => {
       const userId = uid('user');
       await store.recordIdentify({ userId, traits: { k: 'utc-noon' }, at: '2024-05-01T12:00:00Z' });
@@ -259,7 +292,7 @@ describe('postgres store', () => {
     const tables = await withClient(async (c) =>
       (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map((r) => r.table_name),
     );
-    assert.deepEqual(tables, ['identity_consent', 'identity_links', 'identity_traits', 'schema_migrations']);
+    assert.deepEqual(tables, ['channel_webhooks', 'identity_consent', 'identity_links', 'identity_traits', 'message_events', 'schema_migrations']);
   });
 
   test('several stores opened concurrently on one new schema all migrate without error', async () => {

@@ -30,7 +30,28 @@ export interface IdentityStore {
   getConsent(userId: string): Promise<Record<string, boolean>>;
   /** The same, with when each decision was made, so a newer decision elsewhere can win over it. */
   getConsentRecords(userId: string): Promise<ConsentRecord[]>;
+  /** Records a campaign message event from a webhook; recording the same id again changes nothing. */
+  recordMessageEvent(record: MessageEventRecord): Promise<void>;
+  /** The user's campaign message events, newest first. */
+  listMessageEvents(userId: string, options?: { limit?: number }): Promise<MessageEventRecord[]>;
+  /** Keeps a webhook channel call as it came; recording the same id again changes nothing. */
+  recordChannelWebhook(record: { id: string; connection: string; receivedAt: string; body: unknown }): Promise<void>;
+  getChannelWebhook(id: string): Promise<unknown | null>;
   close(): Promise<void>;
+}
+
+export interface MessageEventRecord {
+  id: string;
+  connection: string;
+  userId: string | null;
+  profileId: string | null;
+  campaignId: string | null;
+  messageType: string | null;
+  event: string;
+  /** ISO-8601, UTC. */
+  at: string;
+  errorMessage: string | null;
+  body: unknown;
 }
 
 export type IdentityStoreConfig =

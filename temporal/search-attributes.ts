@@ -8,8 +8,12 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
  * Cloud, where they are added through the Cloud UI or tcld instead, it logs what to add and carries on.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string, logger: Logger): Promise<void> {
+  const { IndexedValueType } = temporal.api.enums.v1;
   const wanted = Object.fromEntries(
-    SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    SEARCH_ATTRIBUTE_KEYS.map((key) => [
+      key.name,
+      key.type === 'TEXT' ? IndexedValueType.INDEXED_VALUE_TYPE_TEXT : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    ]),
   );
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
@@ -20,7 +24,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   } catch (error) {
     logger.warn(
       { err: error, namespace, searchAttributes: Object.keys(wanted) },
-      'could not register custom search attributes; add them as Keyword attributes to the namespace, or deliveries will fail to start',
+      'could not register custom search attributes; add them to the namespace (XpErrorMessage as Text, the others as Keyword), or deliveries will fail to start',
     );
   }
 }

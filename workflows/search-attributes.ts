@@ -12,6 +12,11 @@ export const SA = {
   outcome: defineSearchAttributeKey('XpOutcome', SearchAttributeType.KEYWORD),
   dropReason: defineSearchAttributeKey('XpDropReason', SearchAttributeType.KEYWORD),
   failureClass: defineSearchAttributeKey('XpFailureClass', SearchAttributeType.KEYWORD),
+  webhookEvent: defineSearchAttributeKey('XpWebhookEvent', SearchAttributeType.KEYWORD),
+  messageType: defineSearchAttributeKey('XpMessageType', SearchAttributeType.KEYWORD),
+  campaignId: defineSearchAttributeKey('XpCampaignId', SearchAttributeType.KEYWORD),
+  /** A message failure's error_message, cut to 256 characters; Text (full-text search) because SQL visibility allows only 10 Keywords. */
+  errorMessage: defineSearchAttributeKey('XpErrorMessage', SearchAttributeType.TEXT),
 } as const;
 
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);

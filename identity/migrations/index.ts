@@ -45,4 +45,33 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'xtremepush_webhooks',
+    sql: `
+      -- Campaign message events from Xtremepush's webhooks, keyed by the dedupe key of the webhook, so a
+      -- redelivered webhook (or a retried activity) is recorded once.
+      CREATE TABLE message_events (
+        id text PRIMARY KEY,
+        connection text NOT NULL,
+        user_id text,
+        profile_id text,
+        campaign_id text,
+        message_type text,
+        event text NOT NULL,
+        at timestamptz NOT NULL,
+        error_message text,
+        body jsonb NOT NULL
+      );
+      CREATE INDEX message_events_user_idx ON message_events (user_id, at);
+
+      -- Calls of a campaign's webhook channel: campaign-defined JSON, kept as it came.
+      CREATE TABLE channel_webhooks (
+        id text PRIMARY KEY,
+        connection text NOT NULL,
+        received_at timestamptz NOT NULL,
+        body jsonb NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,0 +1,77 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { WebhookConnection } from '../webhooks/config';
+import type { MessageEvent } from '../webhooks/schema';
+import { recordChannelWebhook, recordMessageEvent } from '../workflows';
+import { SA } from '../workflows/search-attributes';
+import { TemporalUnavailableError } from './delivery-client';
+
+/**
+ * A redelivered webhook carries the same event, time, profile, campaign and trigger: hashing them gives one id, so it
+ * is recorded once.
+ */
+export function messageEventKey(connection: string, event: MessageEvent): string {
+  const p = event.properties;
+  const parts = [connection, event.event, event.time, p.profile_id ?? '', p.campaign_id ?? '', p.trigger_id ?? '', p.user_id ?? '', p.device_id ?? ''];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}
+
+/** Starts the durable recording of webhooks; used by the receiver routes and tests. */
+export function createWebhookClient(options: { client: Client; taskQueue: string; startTimeoutMs?: number }) {
+  const { client, taskQueue } = options;
+  const withDeadline = async <T>(start: () => Promise<T>): Promise<T> => {
+    try {
+      return await client.withDeadline(Date.now() + (options.startTimeoutMs ?? 10_000), start);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) throw error;
+      throw new TemporalUnavailableError(error);
+    }
+  };
+
+  return {
+    /** Resolves once Temporal holds the recording; `duplicate` when this webhook was recorded already. */
+    async recordMessageEvent(connection: WebhookConnection, event: MessageEvent): Promise<{ workflowId: string; duplicate: boolean }> {
+      const id = messageEventKey(connection.name, event);
+      const workflowId = `webhook-${connection.name}-${id}`;
+      const p = event.properties;
+      try {
+        await withDeadline(() =>
+          client.workflow.start(recordMessageEvent, {
+            taskQueue,
+            workflowId,
+            args: [{ id, connection: connection.name, unsubscribeCategories: connection.unsubscribeCategories, event }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: SA.webhookEvent, value: event.event.slice(0, 200) },
+              ...(p.message_type ? [{ key: SA.messageType, value: p.message_type.slice(0, 200) }] : []),
+              ...(p.campaign_id ? [{ key: SA.campaignId, value: p.campaign_id.slice(0, 200) }] : []),
+            ],
+            staticSummary: `webhook ${event.event}${p.message_type ? ` (${p.message_type})` : ''}${p.campaign_id ? ` campaign ${p.campaign_id}` : ''}`,
+          }),
+        );
+        return { workflowId, duplicate: false };
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, duplicate: true };
+        throw error;
+      }
+    },
+
+    /** Webhook channel calls carry no identity of their own: each call is kept. */
+    async recordChannelWebhook(connection: WebhookConnection, body: unknown): Promise<{ workflowId: string }> {
+      const id = randomUUID();
+      const workflowId = `webhook-channel-${connection.name}-${id}`;
+      await withDeadline(() =>
+        client.workflow.start(recordChannelWebhook, {
+          taskQueue,
+          workflowId,
+          args: [{ id, connection: connection.name, receivedAt: new Date().toISOString(), body }],
+          staticSummary: `webhook channel call on connection ${connection.name}`,
+        }),
+      );
+      return { workflowId };
+    },
+  };
+}
+
+export type WebhookClient = ReturnType<typeof createWebhookClient>;
