@@ -43,6 +43,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
           message: `not sent: Xtremepush refused this integration's credentials or configuration moments ago, so deliveries are parked until a probe succeeds. Run \`npm run cli -- doctor\`.`,
         };
       }
+      if (attempt.response) {
+        Context.current()
+          .metricMeter.createCounter('sxp_xtremepush_responses', undefined, 'Answers from Xtremepush by HTTP status')
+          .add(1, { integration: integration.id, status: String(attempt.response.status) });
+      }
       const log = { workflowId, integration: integration.id, attempt: input.attempt, status: attempt.response?.status ?? null };
       if (attempt.outcome === 'accepted') deps.logger.info({ ...log, event: input.hit.event }, 'xtremepush accepted event');
       else deps.logger.warn({ ...log, failureClass: attempt.failureClass }, attempt.message);

@@ -1,4 +1,4 @@
-import { isUnsubscribe } from '../webhooks/schema';
+import { isUnsubscribe, messageFacts } from '../webhooks/schema';
 import type { RecordMessageEventInput } from '../workflows/record-webhook';
 import type { ActivityDeps } from './deps';
 
@@ -6,19 +6,17 @@ export function createWebhookActivities(deps: ActivityDeps) {
   const { identityStore } = deps;
   return {
     async storeMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[] }> {
-      const { properties } = input.event;
-      const at = new Date(input.event.time * 1000).toISOString();
-      const userId = properties.user_id ?? null;
+      const { event, userId, profileId, campaignId, messageType, errorMessage, at } = messageFacts(input.event);
       await identityStore.recordMessageEvent({
         id: input.id,
         connection: input.connection,
         userId,
-        profileId: properties.profile_id ?? null,
-        campaignId: properties.campaign_id ?? null,
-        messageType: properties.message_type ?? null,
-        event: input.event.event,
+        profileId,
+        campaignId,
+        messageType,
+        event,
         at,
-        errorMessage: properties.error_message ?? null,
+        errorMessage,
         body: input.event,
       });
       if (!userId || !isUnsubscribe(input.event)) return { userId, consentRevoked: [] };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { InvalidEventError, TemporalUnavailableError, acceptEvents, type DeliveryClient } from '../client';
 import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
 import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
+import { registerHealthRoutes } from './health';
 import { isKnownKey, writeKeyOf } from './write-key';
 
 export interface IngestApiOptions {
@@ -13,6 +14,8 @@ export interface IngestApiOptions {
   retryAfterSeconds?: number;
   /** Receiver routes for Xtremepush's outbound webhooks. */
   webhooks?: WebhookRoutesOptions;
+  /** Readiness: can events be accepted right now (Temporal answers)? */
+  ready: () => Promise<boolean>;
 }
 
 /** Segment's limit for one batch request; a single event is far smaller. */
@@ -40,7 +43,7 @@ export function buildIngestApi(options: IngestApiOptions) {
     registerTrackingRoutes(tracking, options);
   });
   if (options.webhooks) app.register(webhookRoutes, options.webhooks);
-  app.get('/health', async () => ({ ok: true }));
+  registerHealthRoutes(app, options.ready);
   return app;
 }
 

@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker, WorkflowBundleOption } from '@temporalio/worker';
+import { Runtime, type NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import path from 'node:path';
 import { IntegrationGate } from '../activities/integration-gate';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { registerHealthRoutes } from '../api/health';
 import { buildIngestApi } from '../api/ingest';
 import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
 import { dataConverterFor } from '../codec/data-converter';
@@ -27,6 +29,7 @@ export interface ServiceOptions {
 export interface RunningService {
   client: Client;
   deliveries: DeliveryClient;
+  /** The ingest API, or a worker-only process's health endpoints. */
   apiUrl: string | null;
   worker: Worker | null;
   /** Settles when the worker stops; rejects if it fails, which should end the process. */
@@ -38,7 +41,7 @@ export interface RunningService {
 /** Wires configuration into the worker and/or the ingest API. Entry points and tests all start the service through here. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger, temporalAddress } = options;
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.metrics.port === undefined ? undefined : `${config.metrics.host}:${config.metrics.port}`);
   const { client, connection } = await connectClient(config.temporal, temporalAddress);
   await ensureSearchAttributes(connection, config.temporal.namespace, logger);
   const deliveries = createDeliveryClient({
@@ -52,6 +55,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       attemptTimeoutMs: config.delivery.timeoutMs,
     },
     holdWindowMs: config.delivery.anonymousHoldWindowMs,
+    meter: Runtime.instance().metricMeter,
   });
   const closers: Array<() => Promise<void>> = [() => connection.close()];
 
@@ -97,9 +101,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   }
 
+  const workerRunning = () => worker === null || worker.getState() === 'RUNNING';
+  const temporalAnswers = () =>
+    connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({})).then(() => true);
   let apiUrl: string | null = null;
   if (options.run.api) {
     const api = buildIngestApi({
+      ready: async () => workerRunning() && (await temporalAnswers()),
       deliveries,
       writeKeys: config.api.writeKeys,
       logger: logger.child({ component: 'ingest' }),
@@ -110,6 +118,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     else if (config.temporal.payloadEncryptionKeys) logger.warn('CODEC_SERVER_TOKEN is not set: the codec endpoint is off, so the Web UI shows payloads encrypted');
     apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
     closers.unshift(() => api.close());
+  } else if (worker) {
+    // A worker-only process serves its health on the API port, which it does not otherwise use.
+    const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger });
+    registerHealthRoutes(health, async () => workerRunning());
+    apiUrl = await health.listen({ host: config.api.host, port: config.api.port });
+    closers.unshift(() => health.close());
   }
 
   return {

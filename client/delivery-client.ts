@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { MetricMeter } from '@temporalio/common';
 import type { AcceptedEvent, EventType } from '../events/schema';
 import { sourceEventName } from '../mapping/map-event';
 import type { IntegrationRegion } from '../xtremepush/regions';
@@ -17,6 +18,8 @@ export interface DeliveryClientOptions {
   holdWindowMs: number;
   /** How long to wait for Temporal to accept the workflows before reporting it unavailable. */
   startTimeoutMs?: number;
+  /** Where `sxp_events_accepted` is counted (the Temporal runtime's meter in the service). */
+  meter?: MetricMeter;
 }
 
 export interface StartedDelivery {
@@ -45,6 +48,7 @@ type EventInput<T extends EventType> = Record<string, unknown> & { type?: T };
 export function createDeliveryClient(options: DeliveryClientOptions) {
   const { client, taskQueue, integrations, retry, holdWindowMs } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const accepted = options.meter?.createCounter('sxp_events_accepted', undefined, 'Deliveries durably started, by integration and call type');
 
   async function startOne(event: AcceptedEvent, integration: DeliveryClientOptions['integrations'][number]): Promise<StartedDelivery> {
     const workflowId = deliveryWorkflowId(integration.id, event.messageId);
@@ -65,6 +69,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
         staticSummary: `${event.type} "${sourceEvent}" → Xtremepush ${integration.id} (${integration.region})`,
         staticDetails: `messageId \`${event.messageId}\`, received ${event.receivedAt}`,
       });
+      accepted?.add(1, { integration: integration.id, type: event.type });
       return { workflowId, integrationId: integration.id, messageId: event.messageId, duplicate: false };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { WebhookConnection } from '../webhooks/config';
-import type { MessageEvent } from '../webhooks/schema';
+import { messageFacts, type MessageEvent } from '../webhooks/schema';
 import { recordChannelWebhook, recordMessageEvent } from '../workflows';
 import { SA } from '../workflows/search-attributes';
 import { TemporalUnavailableError } from './delivery-client';
@@ -11,8 +11,8 @@ import { TemporalUnavailableError } from './delivery-client';
  * is recorded once.
  */
 export function messageEventKey(connection: string, event: MessageEvent): string {
-  const p = event.properties;
-  const parts = [connection, event.event, event.time, p.profile_id ?? '', p.campaign_id ?? '', p.trigger_id ?? '', p.user_id ?? '', p.device_id ?? ''];
+  const f = messageFacts(event);
+  const parts = [connection, event.event, event.time, f.profileId ?? '', f.campaignId ?? '', f.triggerId ?? '', f.userId ?? '', f.deviceId ?? ''];
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
@@ -33,7 +33,7 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
     async recordMessageEvent(connection: WebhookConnection, event: MessageEvent): Promise<{ workflowId: string; duplicate: boolean }> {
       const id = messageEventKey(connection.name, event);
       const workflowId = `webhook-${connection.name}-${id}`;
-      const p = event.properties;
+      const { messageType, campaignId } = messageFacts(event);
       try {
         await withDeadline(() =>
           client.workflow.start(recordMessageEvent, {
@@ -44,10 +44,10 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             typedSearchAttributes: [
               { key: SA.webhookEvent, value: event.event.slice(0, 200) },
-              ...(p.message_type ? [{ key: SA.messageType, value: p.message_type.slice(0, 200) }] : []),
-              ...(p.campaign_id ? [{ key: SA.campaignId, value: p.campaign_id.slice(0, 200) }] : []),
+              ...(messageType ? [{ key: SA.messageType, value: messageType.slice(0, 200) }] : []),
+              ...(campaignId ? [{ key: SA.campaignId, value: campaignId.slice(0, 200) }] : []),
             ],
-            staticSummary: `webhook ${event.event}${p.message_type ? ` (${p.message_type})` : ''}${p.campaign_id ? ` campaign ${p.campaign_id}` : ''}`,
+            staticSummary: `webhook ${event.event}${messageType ? ` (${messageType})` : ''}${campaignId ? ` campaign ${campaignId}` : ''}`,
           }),
         );
         return { workflowId, duplicate: false };

@@ -135,6 +135,8 @@ export const configSchema = z.object({
     port: port.default(8080),
     writeKeys: csv.pipe(z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1, 'at least one write key is required')),
   }),
+  /** Prometheus /metrics of the Temporal runtime and ours; unset: no metrics endpoint. */
+  metrics: z.object({ host: z.string().default('127.0.0.1'), port: port.optional() }),
   integrations: z.array(integrationSchema).min(1),
   webhooks: webhookConnectionsSchema,
   temporal: temporalSchema,

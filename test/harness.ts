@@ -48,6 +48,8 @@ export async function startTestStack(
     env?: Record<string, string> | ((simulator: Simulator) => Record<string, string>);
     simulator?: SimulatorOptions;
     store?: StoreKind;
+    /** False: no in-process worker (tests that run worker processes of their own). */
+    worker?: boolean;
   } = {},
 ): Promise<TestStack> {
   const simulator = await startSimulator({
@@ -89,7 +91,7 @@ export async function startTestStack(
       config,
       logger,
       temporalAddress: config.temporal.address!,
-      run: { api: true, worker: true },
+      run: { api: true, worker: options.worker ?? true },
       workflowBundle: { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
     });
   const service = await start();

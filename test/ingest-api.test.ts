@@ -64,7 +64,7 @@ test('when Temporal is unreachable the API answers 503 with Retry-After and acce
     holdWindowMs: 60_000,
     startTimeoutMs: 2000,
   });
-  const api = buildIngestApi({ deliveries, writeKeys: [WRITE_KEY], logger: pino({ level: 'silent' }) });
+  const api = buildIngestApi({ deliveries, writeKeys: [WRITE_KEY], logger: pino({ level: 'silent' }), ready: async () => false });
   try {
     const res = await api.inject({
       method: 'POST',

@@ -72,6 +72,22 @@ describe('authentication', () => {
     }
     assert.equal((await store().listMessageEvents(body.properties.user_id)).length, 0);
   });
+
+  test('credentials are checked before the body is read: bad JSON or an oversized body without them is a 401', async () => {
+    const wrong = `Bearer ${'x'.repeat(20)}`;
+    const notJson = await postWebhook('/webhooks/xtremepush/main', '{"event": ', wrong);
+    const tooLarge = await postWebhook('/webhooks/xtremepush/main', { blob: 'x'.repeat(300 * 1024) });
+    for (const answer of [notJson, tooLarge]) {
+      assert.equal(answer.status, 401);
+      assert.match(answer.body.error, /authentication failed/);
+    }
+  });
+
+  test('an unknown connection is answered 404 in plain words', async () => {
+    const res = await postWebhook('/webhooks/xtremepush/nope', sampleMessageEvent('message_send', id('user')), basic);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error, 'no webhooks connection named "nope" is configured on this receiver');
+  });
 });
 
 describe('bodies', () => {
@@ -80,14 +96,36 @@ describe('bodies', () => {
     const bad = await postWebhook('/webhooks/xtremepush/main', { event: 'message_send', time: 'yesterday', properties: { user_id: userId } }, basic);
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /time: must be a UNIX timestamp in seconds/);
+    // Valid but for one property: the workflow it would have started has a known id, and must not exist.
+    const valid = { event: 'message_send', time: 1767225600, properties: { user_id: userId, campaign_id: 7 } };
+    const badType = await postWebhook('/webhooks/xtremepush/main', { ...valid, properties: { ...valid.properties, message_type: ['email'] } }, basic);
+    assert.equal(badType.status, 400);
+    assert.match(badType.body.error, /^invalid message event: properties\.message_type: /);
+    await assert.rejects(stack.service.client.workflow.getHandle(`webhook-main-${messageEventKey('main', valid)}`).describe(), WorkflowNotFoundError);
+    const milliseconds = await postWebhook('/webhooks/xtremepush/main', { ...valid, time: Date.now() }, basic);
+    assert.equal(milliseconds.status, 400);
+    assert.match(milliseconds.body.error, /time: must be a UNIX timestamp in seconds, not milliseconds/);
     const notJson = await postWebhook('/webhooks/xtremepush/main', '{"event": ', basic);
     assert.equal(notJson.status, 400);
     assert.match(notJson.body.error, /JSON/);
     const tooLarge = await postWebhook('/webhooks/xtremepush/main', { event: 'x', time: 1, properties: { blob: 'x'.repeat(300 * 1024) } }, basic);
     assert.equal(tooLarge.status, 413);
     assert.equal((await store().listMessageEvents(userId)).length, 0);
-    const key = messageEventKey('main', { event: 'message_send', time: 0, properties: { user_id: userId } });
-    await assert.rejects(stack.service.client.workflow.getHandle(`webhook-main-${key}`).describe(), WorkflowNotFoundError);
+  });
+
+  test('null properties and numeric ids are accepted: columns hold strings, the body is kept as received', async () => {
+    const userId = id('user');
+    const body = { event: 'message_send', time: 1767225600, properties: { user_id: userId, campaign_id: 123, profile_id: 987654, device_id: null, error_message: null } };
+    const res = await postWebhook('/webhooks/xtremepush/main', body, basic);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await recorded(res.body.workflowId);
+    const [event] = await store().listMessageEvents(userId);
+    assert.equal(event!.campaignId, '123');
+    assert.equal(event!.profileId, '987654');
+    assert.equal(event!.errorMessage, null);
+    assert.deepEqual(event!.body, body);
+    const { searchAttributes } = await stack.service.client.workflow.getHandle(res.body.workflowId).describe();
+    assert.deepEqual(searchAttributes.XpCampaignId, ['123']);
   });
 
   test('an unknown event name is accepted and kept with its extra properties', async () => {
@@ -118,6 +156,19 @@ describe('bodies', () => {
     await recorded(res.body.workflowId);
     const stored = await store().getChannelWebhook(res.body.workflowId.replace('webhook-channel-main-', ''));
     assert.deepEqual(stored, body);
+  });
+});
+
+describe('search attributes', () => {
+  test('a failure\'s error_message is searchable without the addresses, numbers and ids in it', async () => {
+    const userId = id('crm');
+    const properties = { user_id: userId, email: 'jane.doe@example.com', message_type: 'email', campaign_id: '55' };
+    const errorMessage = `550 <jane.doe@example.com> rejected; forwarded to bob@example.org, SMS +353 86 123 4567 failed for ${userId}`;
+    const res = await postWebhook('/webhooks/xtremepush/failures', { event: 'message_failure', time: 1767225600, properties: { ...properties, error_message: errorMessage } }, bearer);
+    await recorded(res.body.workflowId);
+    const { searchAttributes } = await stack.service.client.workflow.getHandle(res.body.workflowId).describe();
+    assert.deepEqual(searchAttributes.XpErrorMessage, ['550 <[redacted]> rejected; forwarded to [email], SMS [phone] failed for [redacted]']);
+    assert.equal((await store().listMessageEvents(userId))[0]!.errorMessage, errorMessage, 'the store keeps it whole');
   });
 });
 
@@ -177,5 +228,13 @@ describe('send-sample command', () => {
     assert.equal(wrong.code, 1);
     assert.match(wrong.stdout, /HTTP 401/);
     assert.match(wrong.stderr, /use the same --auth and credentials/);
+  });
+
+  test('a missing credential is named before anything is sent', async () => {
+    const url = `${stack.apiUrl}/webhooks/xtremepush/main`;
+    const res = await runCli(['webhook', 'send-sample', '--url', url, '--auth', 'basic', '--username', BASIC.auth.username], {});
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /--auth basic needs --password/);
+    assert.equal(res.stdout, '');
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TemporalUnavailableError } from '../client/delivery-client';
 import type { WebhookClient } from '../client/webhook-client';
 import { describeIssues } from '../events/schema';
@@ -13,6 +13,11 @@ export interface WebhookRoutesOptions {
 
 export const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
+interface ConnectionParams {
+  connection: string;
+}
+type ConnectionRequest = FastifyRequest<{ Params: ConnectionParams }>;
+
 /**
  * Receiver routes for Xtremepush's outbound webhooks, one per configured connection. Answers are plain JSON sentences:
  * Xtremepush's notifications log shows them to whoever set the connection up.
@@ -20,36 +25,36 @@ export const WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
   const byName = new Map(options.connections.map((c) => [c.name, c]));
 
-  /** The connection of the request, or null once an error answer has been sent. */
-  const authorised = (name: string, authorization: string | undefined, reply: FastifyReply): WebhookConnection | null => {
-    const connection = byName.get(name);
+  /**
+   * Runs before the body is read, so an unauthenticated caller gets the same 401 whatever it sends (and costs no
+   * parsing). One answer for wrong, missing or malformed credentials: nothing tells which part was wrong.
+   */
+  const authenticate = async (request: ConnectionRequest, reply: FastifyReply) => {
+    const connection = byName.get(request.params.connection);
     if (!connection) {
-      void reply.code(404).send({ success: false, error: `no webhooks connection named "${name}" is configured on this receiver` });
-      return null;
+      return reply.code(404).send({ success: false, error: `no webhooks connection named "${request.params.connection}" is configured on this receiver` });
     }
-    if (!isAuthorised(connection, authorization)) {
-      // One answer for wrong, missing or malformed credentials: nothing tells which part was wrong.
-      void reply
+    if (!isAuthorised(connection, request.headers.authorization)) {
+      return reply
         .code(401)
         .header('www-authenticate', connection.auth.type === 'basic' ? 'Basic realm="xtremepush-webhooks"' : 'Bearer')
         .send({ success: false, error: 'authentication failed: check the credentials of this webhooks connection in Xtremepush' });
-      return null;
     }
-    return connection;
   };
+  /** The request's connection: `authenticate` has answered every request without one. */
+  const connectionOf = (request: ConnectionRequest): WebhookConnection => byName.get(request.params.connection)!;
+  const routeOptions = { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES, onRequest: authenticate };
 
   const unavailable = (reply: FastifyReply) =>
     reply.code(503).header('retry-after', '5').send({ success: false, error: 'temporarily unable to record webhooks; retry later' });
 
-  app.post<{ Params: { connection: string } }>('/webhooks/xtremepush/:connection', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, async (request, reply) => {
-    const connection = authorised(request.params.connection, request.headers.authorization, reply);
-    if (!connection) return reply;
+  app.post<{ Params: ConnectionParams }>('/webhooks/xtremepush/:connection', routeOptions, async (request, reply) => {
     const parsed = messageEventSchema.safeParse(request.body);
     if (!parsed.success) {
       return reply.code(400).send({ success: false, error: `invalid message event: ${describeIssues(parsed.error).join('; ')}` });
     }
     try {
-      const recorded = await options.webhooks.recordMessageEvent(connection, parsed.data);
+      const recorded = await options.webhooks.recordMessageEvent(connectionOf(request), parsed.data);
       return reply.code(200).send({ success: true, ...recorded });
     } catch (error) {
       if (error instanceof TemporalUnavailableError) return unavailable(reply);
@@ -57,13 +62,11 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
     }
   });
 
-  app.post<{ Params: { connection: string } }>('/webhooks/xtremepush/:connection/channel', { bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, async (request, reply) => {
-    const connection = authorised(request.params.connection, request.headers.authorization, reply);
-    if (!connection) return reply;
+  app.post<{ Params: ConnectionParams }>('/webhooks/xtremepush/:connection/channel', routeOptions, async (request, reply) => {
     const parsed = channelWebhookSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ success: false, error: `invalid webhook body: ${describeIssues(parsed.error).join('; ')}` });
     try {
-      return reply.code(200).send({ success: true, ...(await options.webhooks.recordChannelWebhook(connection, request.body)) });
+      return reply.code(200).send({ success: true, ...(await options.webhooks.recordChannelWebhook(connectionOf(request), request.body)) });
     } catch (error) {
       if (error instanceof TemporalUnavailableError) return unavailable(reply);
       throw error;

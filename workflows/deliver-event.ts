@@ -11,6 +11,7 @@ import {
 import type { Activities } from '../activities';
 import type { AcceptedEvent } from '../events/schema';
 import type { StitchedIdentity } from '../mapping/map-event';
+import { countOutcome, recordLatency } from './metrics';
 import { SA } from './search-attributes';
 import { heldEventDoneSignal, holdWorkflowId, identifiedSignal, releaseHeldEventSignal } from './signals';
 import { sendWithPolicy } from './send-with-policy';
@@ -42,12 +43,12 @@ export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryRe
   await announceLink(integrationId, event);
   if (stitched) return deliverAs(input, stitched);
   if (event.type !== 'track' && event.type !== 'page') {
-    return drop('unidentified', `the ${event.type} has no userId: nothing to link`);
+    return drop(integrationId, 'unidentified', `the ${event.type} has no userId: nothing to link`);
   }
 
   const userId = await waitForIdentify(input);
   if (!userId) {
-    return drop('unidentified', `no identify linked anonymousId ${event.anonymousId} to a user within the hold window`);
+    return drop(integrationId, 'unidentified', `no identify linked anonymousId ${event.anonymousId} to a user within the hold window`);
   }
   try {
     const identity = await stitchIdentity({ ...event, userId });
@@ -90,10 +91,10 @@ async function waitForIdentify({ integrationId, event, holdWindowMs }: DeliverEv
 async function deliverAs(input: DeliverEventInput, identity: StitchedIdentity): Promise<DeliveryResult> {
   const { integrationId, event, retry } = input;
   const consent = await checkConsent({ integrationId, event, userId: identity.userId });
-  if (!consent.allowed) return drop('consent', consent.detail);
+  if (!consent.allowed) return drop(integrationId, 'consent', consent.detail);
 
   const mapping = await mapEvent({ integrationId, event, identity, consent });
-  if (mapping.action === 'drop') return drop(mapping.reason, mapping.detail);
+  if (mapping.action === 'drop') return drop(integrationId, mapping.reason, mapping.detail);
   const { hit } = mapping;
   upsertSearchAttributes([{ key: SA.xtremepushEvent, value: hit.event }]);
   setCurrentDetails(`Delivering **${mapping.sourceEvent}** as **${hit.event}** to integration \`${integrationId}\``);
@@ -101,10 +102,13 @@ async function deliverAs(input: DeliverEventInput, identity: StitchedIdentity): 
   const attempts = await sendWithPolicy(integrationId, hit, retry);
   upsertSearchAttributes([{ key: SA.outcome, value: 'delivered' }]);
   setCurrentDetails(`Delivered **${hit.event}** (attempt ${attempts.length})`);
+  countOutcome(integrationId, 'delivered');
+  recordLatency(integrationId, event.receivedAt);
   return { outcome: 'delivered', xtremepushEvent: hit.event, userId: hit.user_id, attempts, hit };
 }
 
-function drop(reason: DropReason, detail: string): DeliveryResult {
+function drop(integrationId: string, reason: DropReason, detail: string): DeliveryResult {
+  countOutcome(integrationId, 'dropped', reason);
   upsertSearchAttributes([
     { key: SA.outcome, value: 'dropped' },
     { key: SA.dropReason, value: reason },

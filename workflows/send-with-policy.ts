@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventHit } from '../xtremepush/hit';
+import { countOutcome, countParked } from './metrics';
 import { SA } from './search-attributes';
 import { resumeDeliverySignal } from './signals';
 import type { DeliveryAttempt, DeliveryFailureDetails, DeliveryRetryPolicy, FinalFailure } from './types';
@@ -45,7 +46,7 @@ export async function sendWithPolicy(integrationId: string, hit: EventHit, retry
     switch (attempt.failureClass) {
       case 'bad_request':
       case 'payload_too_large':
-        throw fail(attempt.failureClass, attempt.message, attempts);
+        throw fail(integrationId, attempt.failureClass, attempt.message, attempts);
       case 'auth':
       case 'configuration':
         await park(integrationId, attempt.failureClass, attempt.message);
@@ -59,7 +60,7 @@ export async function sendWithPolicy(integrationId: string, hit: EventHit, retry
         consecutiveRetries += 1;
         const delay = attempt.retryAfterMs ?? backoff(retry, consecutiveRetries);
         if (Date.now() + delay - retryingSince > retry.horizonMs) {
-          throw fail('retries_exhausted', `${attempt.message} Gave up after ${attempts.length} attempts over the retry horizon.`, attempts);
+          throw fail(integrationId, 'retries_exhausted', `${attempt.message} Gave up after ${attempts.length} attempts over the retry horizon.`, attempts);
         }
         setCurrentDetails(`Attempt ${attempts.length} failed (${attempt.failureClass}); retrying in ${Math.round(delay / 100) / 10} s. ${attempt.message}`);
         await sleep(delay);
@@ -82,6 +83,7 @@ function unanswered(error: unknown, attempt: number): DeliveryAttempt {
 
 async function park(integrationId: string, failureClass: 'auth' | 'configuration', message: string): Promise<void> {
   let resumed = false;
+  countParked(integrationId, failureClass);
   setHandler(resumeDeliverySignal, () => void (resumed = true));
   upsertSearchAttributes([
     { key: SA.outcome, value: 'parked' },
@@ -97,7 +99,8 @@ async function park(integrationId: string, failureClass: 'auth' | 'configuration
 }
 
 /** Ends the workflow as Failed: the type is the class, the message says what to do, the details hold every attempt. */
-function fail(failureClass: FinalFailure, message: string, attempts: DeliveryAttempt[]): ApplicationFailure {
+function fail(integrationId: string, failureClass: FinalFailure, message: string, attempts: DeliveryAttempt[]): ApplicationFailure {
+  countOutcome(integrationId, 'failed', failureClass);
   upsertSearchAttributes([
     { key: SA.outcome, value: 'failed' },
     { key: SA.failureClass, value: failureClass },
