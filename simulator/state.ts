@@ -1,15 +1,7 @@
 /** What the simulator has seen: every External API request and every accepted event. */
-import type { HitFilter, ReceivedRequest, Region, SimulatorHit } from './types';
+import type { AcceptedEvent, HitFilter, ReceivedRequest, Region, SimulatorHit } from './types';
 
-/** An accepted event before it is stamped with where/when it landed. */
-export interface AcceptedEvent {
-  user_id: string;
-  event: string;
-  timestamp?: string;
-  value?: unknown;
-  user_attributes?: Record<string, unknown>;
-  consent_preferences?: Record<string, Record<string, number>>;
-}
+export type { AcceptedEvent };
 
 export class SimulatorState {
   private seq = 0;

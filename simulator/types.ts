@@ -51,15 +51,19 @@ export interface ReceivedRequest {
   project: string | null;
 }
 
-export interface SimulatorHit {
-  region: Region;
-  project: string;
+/** An event as Xtremepush accepted it, before it is stamped with where and when it landed. */
+export interface AcceptedEvent {
   user_id: string;
   event: string;
   timestamp?: string;
   value?: unknown;
   user_attributes?: Record<string, unknown>;
   consent_preferences?: Record<string, Record<string, number>>;
+}
+
+export interface SimulatorHit extends AcceptedEvent {
+  region: Region;
+  project: string;
   receivedAt: number;
   /** seq of the request that carried the event (shared by all events of one batch). */
   seq: number;

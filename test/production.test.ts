@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { MARKETING_GRANTED, eventually, send, startTestStack, type TestStack } from './harness';
+import { MARKETING_GRANTED, eventually, send, spawnEntry, startTestStack, type TestStack } from './harness';
 import { freePort } from './ports';
 
 let unique = 0;
@@ -19,25 +18,17 @@ interface WorkerProcess {
 
 async function startWorkerProcess(stack: TestStack, children: ChildProcess[]): Promise<WorkerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../worker/main.ts')], {
-    env: { PATH: process.env.PATH, ...stack.env, API_PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { child, exited, output } = spawnEntry('worker/main.ts', { ...stack.env, API_PORT: String(port), LOG_LEVEL: 'info' }, children);
   const healthUrl = `http://127.0.0.1:${port}`;
   await eventually(
     async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`worker exited early:\n${output()}`);
       return (await fetch(`${healthUrl}/ready`).catch(() => null))?.status === 200;
     },
     'the worker process to be ready',
     120_000,
   );
-  return { child, healthUrl, exited, output: () => output };
+  return { child, healthUrl, exited, output };
 }
 
 const acceptedBy = (worker: WorkerProcess) => worker.output().split('\n').filter((line) => line.includes('"msg":"xtremepush accepted event"')).length;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { SANDBOX } from '../config/load';
-import { MARKETING_GRANTED } from './harness';
+import { MARKETING_GRANTED, spawnEntry } from './harness';
 import { freePort } from './ports';
 
 /** README command 1, as a user runs it: the whole service in one process, in sandbox mode, with state in DATA_DIR. */
@@ -19,9 +19,9 @@ after(() => {
 });
 
 async function startService(): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../app/start.ts')], {
-    env: {
-      PATH: process.env.PATH,
+  const { child, exited, output } = spawnEntry(
+    'app/start.ts',
+    {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       API_PORT: String(ports.api),
@@ -30,20 +30,15 @@ async function startService(): Promise<{ child: ChildProcess; exited: Promise<nu
       SIMULATOR_EU_PORT: String(ports.eu),
       SIMULATOR_US_PORT: String(ports.us),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    children,
+  );
   const deadline = Date.now() + 120_000;
-  while (!output.includes('"msg":"ready:')) {
-    if (child.exitCode !== null) assert.fail(`the service exited early:\n${output}`);
-    if (Date.now() > deadline) assert.fail(`the service did not become ready:\n${output}`);
+  while (!output().includes('"msg":"ready:')) {
+    if (child.exitCode !== null) assert.fail(`the service exited early:\n${output()}`);
+    if (Date.now() > deadline) assert.fail(`the service did not become ready:\n${output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { child, exited, output: () => output };
+  return { child, exited, output };
 }
 
 async function post(pathname: string, body: unknown) {
