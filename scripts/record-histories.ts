@@ -11,18 +11,13 @@
  * (drained, or the change guarded with `patched()`): see the README, "Changing workflows safely".
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { createLogger } from '../app/logger';
 import { resumeParked } from '../client';
-import { startDevServer } from '../temporal/dev-server';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
 import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/signals';
+import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
-import { freePort } from '../test/ports';
 
 const ROOT = path.resolve(__dirname, '..');
 const HISTORIES_DIR = path.join(ROOT, 'test/fixtures/histories');
@@ -34,19 +29,10 @@ const WEBHOOK_AUTH = `Basic ${Buffer.from(`${WEBHOOK.auth.username}:${WEBHOOK.au
 const SECRETS = [EU_TOKEN, US_TOKEN, WRITE_KEY, WEBHOOK.auth.password, WEBHOOK_AUTH.slice(6)];
 
 async function main() {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-record-'));
-  const server = await startDevServer({ port: await freePort(), uiPort: null, namespace: 'default', logger, readyTimeoutMs: 120_000 });
-  let stack: TestStack | undefined;
-  try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-    const bundlePath = path.join(workDir, 'workflow-bundle.js');
-    fs.writeFileSync(bundlePath, bundle.code);
+  await withTestEnvironment(async (environment) => {
     // The harness reads these, as under test/run.ts.
-    process.env.TEST_TEMPORAL_ADDRESS = server.address;
-    process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
-
-    stack = await startTestStack({
+    Object.assign(process.env, environment);
+    const stack = await startTestStack({
       store: 'embedded',
       env: {
         XTREMEPUSH_WEBHOOKS: JSON.stringify([WEBHOOK]),
@@ -56,17 +42,17 @@ async function main() {
         LOG_LEVEL: 'warn',
       },
     });
-    const histories = await recordAll(stack);
-    // Only a complete recording replaces the fixtures: a run that fails half-way leaves them as they were.
-    fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-    for (const file of fs.readdirSync(HISTORIES_DIR)) if (file.endsWith('.json')) fs.rmSync(path.join(HISTORIES_DIR, file));
-    for (const [name, text] of histories) fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), text);
-    console.log(`${histories.size} histories written to ${path.relative(ROOT, HISTORIES_DIR)}`);
-  } finally {
-    await stack?.close();
-    await server.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
+    try {
+      const histories = await recordAll(stack);
+      // Only a complete recording replaces the fixtures: a run that fails half-way leaves them as they were.
+      fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+      for (const file of fs.readdirSync(HISTORIES_DIR)) if (file.endsWith('.json')) fs.rmSync(path.join(HISTORIES_DIR, file));
+      for (const [name, text] of histories) fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), text);
+      console.log(`${histories.size} histories written to ${path.relative(ROOT, HISTORIES_DIR)}`);
+    } finally {
+      await stack.close();
+    }
+  });
 }
 
 /** Drives every path and returns each closed execution's history as fixture text, by fixture name. */

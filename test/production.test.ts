@@ -94,19 +94,24 @@ describe('worker processes', () => {
 
   test('two workers share the load; one killed with SIGKILL mid-run loses no event', async () => {
     const [first, second] = await Promise.all([startWorkerProcess(stack, children), startWorkerProcess(stack, children)]);
-    // Slow answers keep deliveries in flight when the kill comes.
-    stack.simulator.failNext(200, { status: 200, delayMs: 200 });
-    const users = Array.from({ length: 60 }, () => id('load'));
-    const res = await stack.post('/v1/batch', { batch: users.map((userId) => ({ type: 'track', userId, event: 'Product Viewed', context: MARKETING_GRANTED })) });
-    assert.equal(res.status, 200);
-    await eventually(async () => stack.simulator.hits().length >= 10, 'some deliveries to land');
-    first.child.kill('SIGKILL');
-    const results = await Promise.all(res.body.deliveries.map((d: { workflowId: string }) => settle(stack, d.workflowId)));
-    assert.ok(results.every((r) => !(r instanceof Error) && r.outcome === 'delivered'), 'every delivery completed');
-    for (const userId of users) assert.ok(stack.simulator.hits({ user_id: userId }).length >= 1, `${userId} was lost`);
-    assert.ok(acceptedBy(first) > 0 && acceptedBy(second) > 0, `load was not shared: ${acceptedBy(first)} / ${acceptedBy(second)}`);
-    second.child.kill('SIGTERM');
-    await second.exited;
+    try {
+      // Slow answers keep deliveries in flight when the kill comes.
+      stack.simulator.failNext(400, { status: 200, delayMs: 300 });
+      const users = Array.from({ length: 100 }, () => id('load'));
+      const res = await stack.post('/v1/batch', { batch: users.map((userId) => ({ type: 'track', userId, event: 'Product Viewed', context: MARKETING_GRANTED })) });
+      assert.equal(res.status, 200);
+      await eventually(async () => acceptedBy(first) > 0 && acceptedBy(second) > 0, 'both workers to deliver', 60_000);
+      first.child.kill('SIGKILL');
+      assert.ok(stack.simulator.hits().length < users.length, 'the kill came mid-run');
+      const results = await Promise.all(res.body.deliveries.map((d: { workflowId: string }) => settle(stack, d.workflowId)));
+      assert.ok(results.every((r) => !(r instanceof Error) && r.outcome === 'delivered'), 'every delivery completed');
+      for (const userId of users) assert.ok(stack.simulator.hits({ user_id: userId }).length >= 1, `${userId} was lost`);
+      assert.ok(acceptedBy(second) > 0);
+    } finally {
+      first.child.kill('SIGKILL');
+      second.child.kill('SIGTERM');
+      await Promise.all([first.exited, second.exited]);
+    }
   });
 
   test('SIGTERM lets in-flight deliveries finish before the worker exits', async () => {

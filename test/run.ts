@@ -1,11 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { createLogger } from '../app/logger';
-import { startDevServer } from '../temporal/dev-server';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
-import { freePort } from './ports';
+import { withTestEnvironment } from './environment';
 
 /**
  * README command 2 after setup: one real Temporal dev server and one workflow bundle shared by every test file,
@@ -13,27 +9,15 @@ import { freePort } from './ports';
  */
 async function main() {
   const root = path.resolve(__dirname, '..');
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-  const workDir = path.join(root, '.data', 'test');
-  fs.mkdirSync(workDir, { recursive: true });
-
-  const server = await startDevServer({ port: await freePort(), uiPort: null, namespace: 'default', logger, readyTimeoutMs: 120_000 });
-  let code = 1;
-  try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-    const bundlePath = path.join(workDir, 'workflow-bundle.js');
-    fs.writeFileSync(bundlePath, bundle.code);
-
-    const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : findTests(root);
+  const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : findTests(root);
+  const code = await withTestEnvironment(async (environment) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, TEST_TEMPORAL_ADDRESS: server.address, TEST_WORKFLOW_BUNDLE: bundlePath },
+      env: { ...process.env, ...environment },
     });
-    code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
-  } finally {
-    await server.stop();
-  }
+    return new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+  });
   process.exit(code);
 }
 

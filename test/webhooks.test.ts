@@ -193,7 +193,8 @@ describe('feedback into deliveries', () => {
 });
 
 describe('load and secrets', () => {
-  test('1,000 webhooks sent concurrently are all answered 200 and all recorded', async () => {
+  test('1,000 webhooks sent concurrently are all answered 200 and all recorded', async (t) => {
+    const started = Date.now();
     const userId = id('bulk');
     const base = Date.now();
     const answers = await Promise.all(
@@ -204,6 +205,7 @@ describe('load and secrets', () => {
     assert.equal(answers.filter((a) => a.status === 200).length, 1000);
     await Promise.all(answers.map((a) => recorded(a.body.workflowId)));
     assert.equal((await store().listMessageEvents(userId, { limit: 2000 })).length, 1000);
+    t.diagnostic(`1,000 concurrent webhooks answered and recorded in ${Date.now() - started} ms (2-core machine, dev server)`);
   });
 
   test('webhook credentials appear in no history and no log', async () => {
