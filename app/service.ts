@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { Runtime, type NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import path from 'node:path';
 import { IntegrationGate } from '../activities/integration-gate';
@@ -62,7 +62,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let worker: Worker | null = null;
   let identityStore: IdentityStore | null = null;
   let workerRun: Promise<void> | null = null;
-  let workerConnection: NativeConnection | null = null;
   if (options.run.worker) {
     identityStore = await openIdentityStore(
       config.database.url
@@ -70,7 +69,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         : { kind: 'embedded', dataDir: path.join(config.dataDir, 'identity') },
     );
     const xtremepush = createXtremepushClient({ timeoutMs: config.delivery.timeoutMs });
-    workerConnection = await connectWorkerConnection(config.temporal, temporalAddress);
+    const workerConnection = await connectWorkerConnection(config.temporal, temporalAddress);
     worker = await createDeliveryWorker({
       connection: workerConnection,
       namespace: config.temporal.namespace,
@@ -90,12 +89,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
     workerRun = worker.run();
     const store = identityStore;
-    const conn = workerConnection;
     const running = worker;
     closers.unshift(async () => {
       running.shutdown();
       await workerRun;
-      await conn.close();
+      await workerConnection.close();
       await xtremepush.close();
       await store.close();
     });

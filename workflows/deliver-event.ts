@@ -17,7 +17,7 @@ import { heldEventDoneSignal, holdWorkflowId, identifiedSignal, releaseHeldEvent
 import { sendWithPolicy } from './send-with-policy';
 import type { DeliverEventInput, DeliveryResult, DropReason } from './types';
 
-/** The stitching and mapping steps are quick lookups: local activities, retried briefly, keep the history short. */
+/** Consent and mapping are quick decisions over configuration: local activities keep the history short. */
 const { checkConsent, mapEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { maximumInterval: '10s' },
