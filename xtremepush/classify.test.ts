@@ -57,6 +57,7 @@ describe('classifyResponse', () => {
       assert.equal(c.code, status);
       assert.match(c.message, /region/i);
       assert.match(c.message, /OAuth/);
+      assert.match(c.message, /npm run cli -- doctor/);
     });
   }
 

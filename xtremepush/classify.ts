@@ -9,8 +9,8 @@ export type Classification =
 
 const HINTS: Record<FailureClass, string> = {
   bad_request: 'Xtremepush rejected the event as malformed: check that user_id and event are present and the body is valid.',
-  auth: 'Xtremepush refused the App Token: it is wrong, belongs to the other region (EU/US), or the project is OAuth-only (created after June 2026). Re-copy the token from Settings > Integrations and check the API base URL.',
-  configuration: 'The API base URL or method path is wrong, or the endpoint is turned off for this project: check XTREMEPUSH_API_BASE_URL.',
+  auth: 'Xtremepush refused the App Token: it is wrong, belongs to the other region (EU/US), or the project is OAuth-only (created after June 2026). Run `npm run cli -- doctor` to find out which; re-copy the token from Settings > Integrations or fix the API base URL.',
+  configuration: 'The API base URL or method path is wrong, or the endpoint is turned off for this project: check XTREMEPUSH_API_BASE_URL (`npm run cli -- doctor` checks it).',
   payload_too_large: 'The event is too large for Xtremepush: reduce its properties or traits.',
   throttled: 'Xtremepush is rate-limiting this project; the delivery is retried after the delay it asked for.',
   transient: 'Xtremepush or the network failed temporarily; the delivery is retried with backoff.',
