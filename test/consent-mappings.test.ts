@@ -4,71 +4,74 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../config/load';
-import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, send, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, send, startTestStack, type StoreKind, type TestStack } from './harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-mappings-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 let unique = 0;
 const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${unique++}`;
 
-describe('consent', () => {
-  let stack: TestStack;
-  before(async () => {
-    stack = await startTestStack({
-      env: {
-        XTREMEPUSH_CONSENT_PREFERENCES: JSON.stringify({
-          marketing: { channel: 'email', group: 'Group Marketing' },
-          sms: { channel: 'sms', group: 'SMS Offers' },
-        }),
-      },
+for (const store of ['postgres', 'embedded'] as StoreKind[]) {
+  describe(`consent (${store} identity store)`, () => {
+    let stack: TestStack;
+    before(async () => {
+      stack = await startTestStack({
+        store,
+        env: {
+          XTREMEPUSH_CONSENT_PREFERENCES: JSON.stringify({
+            marketing: { channel: 'email', group: 'Group Marketing' },
+            sms: { channel: 'sms', group: 'SMS Offers' },
+          }),
+        },
+      });
+    });
+    after(async () => {
+      await stack?.close();
+    });
+
+    const cases: Array<[string, Record<string, unknown> | undefined, 'delivered' | 'dropped']> = [
+      ['Segment, granted', { consent: { categoryPreferences: { Marketing: true } } }, 'delivered'],
+      ['Segment, denied', { consent: { categoryPreferences: { MARKETING: false } } }, 'dropped'],
+      ['Segment, missing', { consent: { categoryPreferences: { Analytics: true } } }, 'dropped'],
+      ['RudderStack, granted', { consentManagement: { allowedConsentIds: ['Marketing'] } }, 'delivered'],
+      ['RudderStack, denied', { consentManagement: { allowedConsentIds: ['analytics'], deniedConsentIds: ['marketing'] } }, 'dropped'],
+      ['RudderStack, missing', { consentManagement: { allowedConsentIds: ['analytics'] } }, 'dropped'],
+      ['no consent at all', undefined, 'dropped'],
+    ];
+    for (const [name, context, expected] of cases) {
+      test(`${name}: ${expected}`, async () => {
+        const userId = id('consent');
+        const outcome = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId, event: 'Signed Up', context }));
+        assert.equal(outcome.outcome, expected);
+        if (outcome.outcome === 'dropped') assert.equal(outcome.reason, 'consent');
+        assert.equal(stack.simulator.hits({ user_id: userId }).length, expected === 'delivered' ? 1 : 0);
+      });
+    }
+
+    test('the user consent goes to Xtremepush as consent_preferences (1 opt-in, 0 opt-out)', async () => {
+      const userId = id('prefs');
+      await stack.service.deliveries.result(
+        await send(stack, '/v1/track', { userId, event: 'Signed Up', context: { consent: { categoryPreferences: { Marketing: true, SMS: false } } } }),
+      );
+      assert.deepEqual(stack.simulator.hits({ user_id: userId })[0]!.consent_preferences, {
+        email: { 'Group Marketing': 1 },
+        sms: { 'SMS Offers': 0 },
+      });
+    });
+
+    test('dropped deliveries can be listed by reason through search attributes', async () => {
+      const userId = id('listed');
+      const workflowId = await send(stack, '/v1/track', { userId, event: 'Signed Up' });
+      await stack.service.deliveries.result(workflowId);
+      const query = `XpOutcome = 'dropped' AND XpDropReason = 'consent' AND WorkflowId = '${workflowId}'`;
+      const found = await eventually(async () => {
+        for await (const execution of stack.service.client.workflow.list({ query })) return execution.workflowId;
+        return undefined;
+      }, 'the consent drop to be visible');
+      assert.equal(found, workflowId);
     });
   });
-  after(async () => {
-    await stack?.close();
-  });
-
-  const cases: Array<[string, Record<string, unknown> | undefined, 'delivered' | 'dropped']> = [
-    ['Segment, granted', { consent: { categoryPreferences: { Marketing: true } } }, 'delivered'],
-    ['Segment, denied', { consent: { categoryPreferences: { MARKETING: false } } }, 'dropped'],
-    ['Segment, missing', { consent: { categoryPreferences: { Analytics: true } } }, 'dropped'],
-    ['RudderStack, granted', { consentManagement: { allowedConsentIds: ['Marketing'] } }, 'delivered'],
-    ['RudderStack, denied', { consentManagement: { allowedConsentIds: ['analytics'], deniedConsentIds: ['marketing'] } }, 'dropped'],
-    ['RudderStack, missing', { consentManagement: { allowedConsentIds: ['analytics'] } }, 'dropped'],
-    ['no consent at all', undefined, 'dropped'],
-  ];
-  for (const [name, context, expected] of cases) {
-    test(`${name}: ${expected}`, async () => {
-      const userId = id('consent');
-      const outcome = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId, event: 'Signed Up', context }));
-      assert.equal(outcome.outcome, expected);
-      if (outcome.outcome === 'dropped') assert.equal(outcome.reason, 'consent');
-      assert.equal(stack.simulator.hits({ user_id: userId }).length, expected === 'delivered' ? 1 : 0);
-    });
-  }
-
-  test('the user consent goes to Xtremepush as consent_preferences (1 opt-in, 0 opt-out)', async () => {
-    const userId = id('prefs');
-    await stack.service.deliveries.result(
-      await send(stack, '/v1/track', { userId, event: 'Signed Up', context: { consent: { categoryPreferences: { Marketing: true, SMS: false } } } }),
-    );
-    assert.deepEqual(stack.simulator.hits({ user_id: userId })[0]!.consent_preferences, {
-      email: { 'Group Marketing': 1 },
-      sms: { 'SMS Offers': 0 },
-    });
-  });
-
-  test('dropped deliveries can be listed by reason through search attributes', async () => {
-    const userId = id('listed');
-    const workflowId = await send(stack, '/v1/track', { userId, event: 'Signed Up' });
-    await stack.service.deliveries.result(workflowId);
-    const query = `XpOutcome = 'dropped' AND XpDropReason = 'consent' AND WorkflowId = '${workflowId}'`;
-    const found = await eventually(async () => {
-      for await (const execution of stack.service.client.workflow.list({ query })) return execution.workflowId;
-      return undefined;
-    }, 'the consent drop to be visible');
-    assert.equal(found, workflowId);
-  });
-});
+}
 
 describe('user_id policy', () => {
   let stack: TestStack;
