@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { InvalidEventError, TemporalUnavailableError, acceptEvents, type DeliveryClient } from '../client';
 import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
 import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
+import type { Tracer } from '@opentelemetry/api';
+import { inSpan } from '../temporal/tracing';
 import { registerHealthRoutes } from './health';
 import { isKnownKey, writeKeyOf } from './write-key';
 
@@ -16,6 +18,8 @@ export interface IngestApiOptions {
   webhooks?: WebhookRoutesOptions;
   /** Readiness: can events be accepted right now (Temporal answers)? */
   ready: () => Promise<boolean>;
+  /** With tracing on, each request is a span that the deliveries' traces descend from. */
+  tracer?: Tracer;
 }
 
 /** Segment's limit for one batch request; a single event is far smaller. */
@@ -50,7 +54,8 @@ export function buildIngestApi(options: IngestApiOptions) {
 function registerTrackingRoutes(app: FastifyInstance, options: IngestApiOptions) {
   const ingest = async (items: Array<{ type?: EventType; body: unknown; path: string }>) => {
     try {
-      const started = await options.deliveries.deliver(acceptEvents(items));
+      const events = acceptEvents(items);
+      const started = await inSpan(options.tracer, `ingest ${events.length === 1 ? events[0]!.type : 'batch'}`, () => options.deliveries.deliver(events));
       return { code: 200, body: { success: true, deliveries: started.map(({ workflowId, duplicate }) => ({ workflowId, duplicate })) } };
     } catch (error) {
       if (error instanceof InvalidEventError) return { code: 400, body: { success: false, error: error.message, problems: error.problems } };

@@ -1,3 +1,4 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -13,6 +14,7 @@ import type { LoadedConfig } from '../config/load';
 import { openIdentityStore, type IdentityStore } from '../identity/store';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { setUpTracing } from '../temporal/tracing';
 import { createDeliveryWorker } from '../worker/create-worker';
 import { createXtremepushClient } from '../xtremepush/client';
 import { installTemporalRuntime } from './logger';
@@ -24,6 +26,8 @@ export interface ServiceOptions {
   temporalAddress: string;
   run: { api: boolean; worker: boolean };
   workflowBundle?: WorkflowBundleOption;
+  /** Where spans go when tracing is wanted without an OTLP endpoint (tests). */
+  spanProcessor?: SpanProcessor;
 }
 
 export interface RunningService {
@@ -42,7 +46,8 @@ export interface RunningService {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger, temporalAddress } = options;
   installTemporalRuntime(logger, config.metrics.port === undefined ? undefined : `${config.metrics.host}:${config.metrics.port}`);
-  const { client, connection } = await connectClient(config.temporal, temporalAddress);
+  const tracing = setUpTracing({ ...config.tracing, spanProcessor: options.spanProcessor });
+  const { client, connection } = await connectClient(config.temporal, temporalAddress, tracing ? [tracing.plugin] : []);
   await ensureSearchAttributes(connection, config.temporal.namespace, logger);
   const deliveries = createDeliveryClient({
     client,
@@ -57,7 +62,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     holdWindowMs: config.delivery.anonymousHoldWindowMs,
     meter: Runtime.instance().metricMeter,
   });
-  const closers: Array<() => Promise<void>> = [() => connection.close()];
+  const closers: Array<() => Promise<void>> = [() => connection.close(), async () => tracing?.shutdown()];
 
   let worker: Worker | null = null;
   let identityStore: IdentityStore | null = null;
@@ -76,6 +81,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       taskQueue: config.temporal.taskQueue,
       workflowBundle: options.workflowBundle,
       dataConverter: dataConverterFor(config.temporal.payloadEncryptionKeys),
+      plugins: tracing ? [tracing.plugin] : [],
       deps: {
         integrations: new Map(config.integrations.map((i) => [i.id, i])),
         identityStore,
@@ -106,6 +112,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   if (options.run.api) {
     const api = buildIngestApi({
       ready: async () => workerRunning() && (await temporalAnswers()),
+      tracer: tracing?.tracer,
       deliveries,
       writeKeys: config.api.writeKeys,
       logger: logger.child({ component: 'ingest' }),

@@ -27,6 +27,8 @@ export const ENV_SETTINGS = {
   API_PORT: 'api.port',
   METRICS_HOST: 'metrics.host',
   METRICS_PORT: 'metrics.port',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing.endpoint',
+  OTEL_SERVICE_NAME: 'tracing.serviceName',
   TEMPORAL_ADDRESS: 'temporal.address',
   TEMPORAL_NAMESPACE: 'temporal.namespace',
   TEMPORAL_TASK_QUEUE: 'temporal.taskQueue',
@@ -88,6 +90,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox ? SANDBOX.writeKey : ''),
     },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
+    tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
     // Parsed by its schema, whose errors never quote the credentials in it.
     webhooks: env.XTREMEPUSH_WEBHOOKS,
     integrations: configFile ? integrationsFromFile(configFile, env) : [integrationFromEnv(env, cwd, simulator)],

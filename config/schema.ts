@@ -135,6 +135,8 @@ export const configSchema = z.object({
     port: port.default(8080),
     writeKeys: csv.pipe(z.array(z.string().min(8, 'write keys must be at least 8 characters')).min(1, 'at least one write key is required')),
   }),
+  /** OpenTelemetry tracing from ingest to delivery, exported over OTLP/HTTP; off without an endpoint. */
+  tracing: z.object({ endpoint: z.url().optional(), serviceName: z.string().min(1).default('signal-xtremepush') }),
   /** Prometheus /metrics of the Temporal runtime and ours; unset: no metrics endpoint. */
   metrics: z.object({ host: z.string().default('127.0.0.1'), port: port.optional() }),
   integrations: z.array(integrationSchema).min(1),

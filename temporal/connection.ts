@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientPlugin } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter';
 import type { Config } from '../config/schema';
@@ -22,10 +22,14 @@ function connectionOptions(temporal: TemporalConfig, address: string) {
   return { address, tls: tlsOptions, apiKey: temporal.apiKey };
 }
 
-export async function connectClient(temporal: TemporalConfig, address: string): Promise<{ client: Client; connection: Connection }> {
+export async function connectClient(
+  temporal: TemporalConfig,
+  address: string,
+  plugins: ClientPlugin[] = [],
+): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(temporal, address));
   const dataConverter = dataConverterFor(temporal.payloadEncryptionKeys);
-  return { client: new Client({ connection, namespace: temporal.namespace, dataConverter }), connection };
+  return { client: new Client({ connection, namespace: temporal.namespace, dataConverter, plugins }), connection };
 }
 
 export function connectWorkerConnection(temporal: TemporalConfig, address: string): Promise<NativeConnection> {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { Client as PgClient } from 'pg';
 import { startService, type RunningService } from '../app/service';
@@ -50,6 +51,8 @@ export async function startTestStack(
     store?: StoreKind;
     /** False: no in-process worker (tests that run worker processes of their own). */
     worker?: boolean;
+    /** Turns tracing on, with spans going here; the worker then bundles its workflows itself (with the interceptors). */
+    spanProcessor?: SpanProcessor;
   } = {},
 ): Promise<TestStack> {
   const simulator = await startSimulator({
@@ -92,7 +95,8 @@ export async function startTestStack(
       logger,
       temporalAddress: config.temporal.address!,
       run: { api: true, worker: options.worker ?? true },
-      workflowBundle: { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
+      workflowBundle: options.spanProcessor ? undefined : { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
+      spanProcessor: options.spanProcessor,
     });
   const service = await start();
   const stack: TestStack = {

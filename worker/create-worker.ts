@@ -1,5 +1,5 @@
 import type { DataConverter, Duration } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export interface DeliveryWorkerOptions {
@@ -11,6 +11,8 @@ export interface DeliveryWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight deliveries may finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
+  /** E.g. OpenTelemetry tracing; its workflow interceptors need the workflows bundled at start, not prebuilt. */
+  plugins?: WorkerPlugin[];
   /** The payload codec the service's clients use (`dataConverterFor`): workers must read what clients write. */
   dataConverter?: DataConverter;
 }
@@ -26,5 +28,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Wo
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
     dataConverter: options.dataConverter,
+    plugins: options.plugins,
   });
 }
