@@ -13,9 +13,17 @@ export function checkConsentFor(integration: Integration, event: AcceptedEvent, 
   return decideConsent(event, consentPolicyOf(integration), stored);
 }
 
+/** Policies are compiled once, not per event: this runs for every delivery. */
+const userIdPolicies = new Map<string, RegExp>();
+function userIdPolicy(pattern: string): RegExp {
+  let policy = userIdPolicies.get(pattern);
+  if (!policy) userIdPolicies.set(pattern, (policy = new RegExp(pattern)));
+  return policy;
+}
+
 export function mapForIntegration(integration: Integration, event: AcceptedEvent, identity: StitchedIdentity, consent: ConsentDecision): MappingResult {
   // Orphan guard: Xtremepush silently creates a profile for any unknown user_id.
-  if (integration.userIdPattern && !new RegExp(integration.userIdPattern).test(identity.userId)) {
+  if (integration.userIdPattern && !userIdPolicy(integration.userIdPattern).test(identity.userId)) {
     return {
       action: 'drop',
       sourceEvent: sourceEventName(event),
