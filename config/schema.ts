@@ -151,4 +151,3 @@ export const configSchema = z.object({
   }),
 });
 export type Config = z.output<typeof configSchema>;
-export { csv, duration };

@@ -70,10 +70,6 @@ export const segmentEventSchema = z
 
 export type EventType = SegmentEvent['type'];
 export type SegmentEvent = z.infer<typeof segmentEventSchema>;
-export type TrackEvent = Extract<SegmentEvent, { type: 'track' }>;
-export type IdentifyEvent = Extract<SegmentEvent, { type: 'identify' }>;
-export type PageEvent = Extract<SegmentEvent, { type: 'page' }>;
-export type AliasEvent = Extract<SegmentEvent, { type: 'alias' }>;
 
 /** An event as accepted by ingest: validated, with the messageId and receivedAt that make it durable and dated. */
 export type AcceptedEvent = SegmentEvent & { messageId: string; receivedAt: string };

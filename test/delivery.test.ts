@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deliveryWorkflowId } from '../client';
-import { EU_TOKEN, MARKETING_GRANTED, historyStrings, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, SEED_ORDER_COMPLETED, historyStrings, startTestStack, type TestStack } from './harness';
 
 let stack: TestStack;
 before(async () => {
@@ -46,13 +46,7 @@ describe('seed 000 example', () => {
     assert.equal(identified.outcome, 'dropped');
     assert.equal(identified.outcome === 'dropped' && identified.reason, 'unmapped_event');
 
-    const result = await sendAndWait('/v1/track', {
-      userId: 'crm-12345',
-      event: 'Order Completed',
-      properties: { order_id: 'ORD-001', revenue: 129.99, currency: 'USD' },
-      timestamp: '2026-06-06T11:36:00.000Z',
-      context: MARKETING_GRANTED,
-    });
+    const result = await sendAndWait('/v1/track', SEED_ORDER_COMPLETED);
     assert.equal(result.outcome, 'delivered');
 
     const requests = receivedFor('crm-12345');

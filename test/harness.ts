@@ -136,6 +136,15 @@ export async function startTestStack(
 /** Consent as Segment's consent manager sends it: the default gating category `marketing` granted. */
 export const MARKETING_GRANTED = { consent: { categoryPreferences: { Marketing: true } } };
 
+/** Seed 000's example purchase, as a Segment track of user crm-12345. */
+export const SEED_ORDER_COMPLETED = {
+  userId: 'crm-12345',
+  event: 'Order Completed',
+  properties: { order_id: 'ORD-001', revenue: 129.99, currency: 'USD' },
+  timestamp: '2026-06-06T11:36:00.000Z',
+  context: MARKETING_GRANTED,
+};
+
 /** Every string in a workflow history, payload bytes decoded, so a secret cannot hide in base64 or binary. */
 export function historyStrings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { SANDBOX } from '../config/load';
-import { MARKETING_GRANTED, spawnEntry } from './harness';
+import { MARKETING_GRANTED, SEED_ORDER_COMPLETED, spawnEntry } from './harness';
 import { freePort } from './ports';
 
 /** README command 1, as a user runs it: the whole service in one process, in sandbox mode, with state in DATA_DIR. */
@@ -62,13 +62,7 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
   try {
     const identify = await post('/v1/identify', { userId: 'crm-12345', traits: { email: 'jane.doe@example.com' }, context: MARKETING_GRANTED });
     await client.workflow.getHandle(identify.deliveries[0]!.workflowId).result();
-    const track = await post('/v1/track', {
-      userId: 'crm-12345',
-      event: 'Order Completed',
-      properties: { order_id: 'ORD-001', revenue: 129.99, currency: 'USD' },
-      timestamp: '2026-06-06T11:36:00Z',
-      context: MARKETING_GRANTED,
-    });
+    const track = await post('/v1/track', SEED_ORDER_COMPLETED);
     trackWorkflowId = track.deliveries[0]!.workflowId;
     assert.equal((await client.workflow.getHandle(trackWorkflowId).result()).outcome, 'delivered');
 
