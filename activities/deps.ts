@@ -1,28 +1,45 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Integration } from '../config/schema';
 import type { IdentityStore } from '../identity/store';
-import type { XtremepushClient } from '../xtremepush/client';
-import type { IntegrationGate } from './integration-gate';
+import type { DeliveryChannel } from '../xtremepush/channel';
 
 export interface ActivityDeps {
   /** Integrations by id, tokens included: activities read them at run time so no secret enters history. */
   integrations: ReadonlyMap<string, Integration>;
+  /** This worker's channel to each integration's Xtremepush project, shared by every delivery attempt. */
+  channels: ReadonlyMap<string, DeliveryChannel>;
   identityStore: IdentityStore;
-  xtremepush: XtremepushClient;
-  /** For activities that signal other workflows (holding anonymous events). */
+  /** For activities that start or signal other workflows (holds, circuit breakers). */
   temporal: Client;
   taskQueue: string;
-  /** This worker's view of each integration's health, shared by every delivery attempt. */
-  gate: IntegrationGate;
   circuitProbeIntervalMs: number;
   logger: Logger;
 }
 
-export function integrationOf(deps: ActivityDeps, integrationId: string) {
+export function integrationOf(deps: ActivityDeps, integrationId: string): Integration {
   const integration = deps.integrations.get(integrationId);
   // A delivery for an integration this worker does not know is a deployment mistake, not a data problem: keep retrying
   // (the operator sees the failing activity in the UI) rather than losing the event.
   if (!integration) throw new Error(`integration "${integrationId}" is not configured on this worker; add it to the worker's configuration`);
   return integration;
+}
+
+export function channelOf(deps: ActivityDeps, integrationId: string): DeliveryChannel {
+  const channel = deps.channels.get(integrationId);
+  if (!channel) throw new Error(`integration "${integrationId}" is not configured on this worker; add it to the worker's configuration`);
+  return channel;
+}
+
+/**
+ * A value the identity store refuses (PostgreSQL's data exceptions and program limits, or our own input checks) fails
+ * the same way on every retry: it ends the delivery as `invalid_event`, naming the problem. Anything else (the store
+ * unreachable, say) is thrown on, to be retried.
+ */
+export function asDataError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  const isDataError = (typeof code === 'string' && /^(22|54)/.test(code)) || (error as Error).name === 'InvalidStoreInput';
+  if (!isDataError) return error;
+  return ApplicationFailure.create({ type: 'invalid_event', nonRetryable: true, message: `the identity store refused a value of this event: ${(error as Error).message}` });
 }

@@ -1,30 +1,31 @@
-import { isUnsubscribe, messageFacts } from '../webhooks/schema';
-import type { RecordMessageEventInput } from '../workflows/record-webhook';
-import type { ActivityDeps } from './deps';
+import type { RecordChannelWebhookInput, RecordMessageEventInput } from '../workflows/contracts';
+import { isResubscribe, isUnsubscribe, messageFacts } from '../webhooks/schema';
+import { asDataError, type ActivityDeps } from './deps';
 
 export function createWebhookActivities(deps: ActivityDeps) {
   const { identityStore } = deps;
   return {
-    async storeMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[] }> {
+    /** Records the event against its user; an unsubscribe revokes the connection's categories, a re-subscribe grants them. */
+    async storeMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[]; consentGranted: string[] }> {
       const { event, userId, profileId, campaignId, messageType, errorMessage, at } = messageFacts(input.event);
-      await identityStore.recordMessageEvent({
-        id: input.id,
-        connection: input.connection,
-        userId,
-        profileId,
-        campaignId,
-        messageType,
-        event,
-        at,
-        errorMessage,
-        body: input.event,
-      });
-      if (!userId || !isUnsubscribe(input.event)) return { userId, consentRevoked: [] };
-      // Dated by the unsubscribe itself, so an older event's consent cannot override it, and a newer opt-in can.
-      for (const category of input.unsubscribeCategories) await identityStore.setConsent({ userId, category, granted: false, at });
-      return { userId, consentRevoked: input.unsubscribeCategories };
+      try {
+        await identityStore.recordMessageEvent({ id: input.id, connection: input.connection, userId, profileId, campaignId, messageType, event, at, errorMessage, body: input.event });
+        const granted = isResubscribe(input.event);
+        if (!userId || (!granted && !isUnsubscribe(input.event))) return { userId, consentRevoked: [], consentGranted: [] };
+        // Dated by the webhook itself, so an older event's consent cannot override it.
+        for (const category of input.unsubscribeCategories) await identityStore.setConsent({ userId, category, granted, at, source: 'webhook' });
+        return granted
+          ? { userId, consentRevoked: [], consentGranted: input.unsubscribeCategories }
+          : { userId, consentRevoked: input.unsubscribeCategories, consentGranted: [] };
+      } catch (error) {
+        throw asDataError(error);
+      }
     },
 
-    storeChannelWebhook: (input: { id: string; connection: string; receivedAt: string; body: unknown }) => identityStore.recordChannelWebhook(input),
+    async storeChannelWebhook(input: RecordChannelWebhookInput): Promise<void> {
+      await identityStore.recordChannelWebhook(input).catch((error: unknown) => {
+        throw asDataError(error);
+      });
+    },
   };
 }

@@ -1,10 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import { InvalidEventError, TemporalUnavailableError, acceptEvents, type DeliveryClient } from '../client';
-import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
-import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
 import type { Tracer } from '@opentelemetry/api';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { TemporalUnavailableError, type DeliveryClient } from '../client';
+import type { IncomingEvent } from '../events/accept';
+import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
 import { inSpan } from '../temporal/tracing';
+import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
 import { registerHealthRoutes } from './health';
 import { isKnownKey, writeKeyOf } from './write-key';
 
@@ -22,19 +23,44 @@ export interface IngestApiOptions {
   tracer?: Tracer;
 }
 
-/** Segment's limit for one batch request; a single event is far smaller. */
+/** Segment's limit for one request; one event is limited to 32 KB (events/door.ts). */
 const BODY_LIMIT_BYTES = 500 * 1024;
 
-/** The Segment-compatible HTTP tracking API: answers 200 only once Temporal holds a workflow for every event. */
-export function buildIngestApi(options: IngestApiOptions) {
-  const app = Fastify({ loggerInstance: options.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
-  // Beacons and some SDKs send JSON as text/plain to avoid CORS preflights.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+/** The Segment call types and the one-letter paths analytics.js posts them to. */
+const SINGLE_EVENT_ROUTES: ReadonlyArray<[EventType, string]> = [
+  ['track', 't'],
+  ['identify', 'i'],
+  ['page', 'p'],
+  ['screen', 's'],
+  ['group', 'g'],
+  ['alias', 'a'],
+];
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+/** The Segment-compatible HTTP tracking API: answers 200 only once Temporal holds a workflow for every accepted event. */
+export function buildIngestApi(options: IngestApiOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // JSON.parse keeps `__proto__` as a plain key, harmlessly; the event holding it is rejected on its own
+    // (events/door.ts) instead of the whole request with the valid events beside it.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+  });
+  // Beacons and some SDKs send JSON as text/plain to avoid CORS preflights.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('ignore', 'ignore'));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'ingest failed');
-    return reply.code(status).send({ success: false, error: status === 500 ? 'internal error; the event was not accepted, retry it' : error.message });
+    const message =
+      status === 413
+        ? `the body is over ${BODY_LIMIT_BYTES / 1024} KB, the limit of one request (one event may be up to 32 KB): send smaller batches`
+        : status === 500
+          ? 'internal error; the events were not accepted, retry the request'
+          : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
+            ? `the body is not valid JSON: ${error.message}`
+            : error.message;
+    return reply.code(status).send({ success: false, error: message });
   });
 
   // Write keys guard the tracking routes only: webhooks and the codec endpoint check their own credentials.
@@ -52,30 +78,46 @@ export function buildIngestApi(options: IngestApiOptions) {
 }
 
 function registerTrackingRoutes(app: FastifyInstance, options: IngestApiOptions) {
-  const ingest = async (items: Array<{ type?: EventType; body: unknown; path: string }>) => {
-    try {
-      const events = acceptEvents(items);
-      const started = await inSpan(options.tracer, `ingest ${events.length === 1 ? events[0]!.type : 'batch'}`, () => options.deliveries.deliver(events));
-      return { code: 200, body: { success: true, deliveries: started.map(({ workflowId, duplicate }) => ({ workflowId, duplicate })) } };
-    } catch (error) {
-      if (error instanceof InvalidEventError) return { code: 400, body: { success: false, error: error.message, problems: error.problems } };
-      if (error instanceof TemporalUnavailableError) {
-        options.logger.error({ err: error }, 'temporal unavailable; answered 503');
-        return { code: 503, retryAfter: true, body: { success: false, error: 'temporarily unable to accept events; retry later' } };
-      }
-      throw error;
-    }
-  };
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
 
-  for (const type of ['track', 'identify', 'page', 'alias'] as const) {
-    app.post(`/v1/${type}`, async (request, reply) => {
-      const result = await ingest([{ type, body: request.body, path: '' }]);
-      if (result.retryAfter) reply.header('retry-after', String(options.retryAfterSeconds ?? 5));
-      return reply.code(result.code).send(result.body);
-    });
+  /**
+   * Accepts what is valid. When Temporal could not be reached it answers 503 itself and returns null: the client's
+   * retry starts nothing twice (same messageIds, same workflow ids).
+   */
+  async function ingest(request: FastifyRequest, reply: FastifyReply, items: IncomingEvent[], sentAt?: string) {
+    try {
+      const name = items.length === 1 ? (items[0]!.type ?? 'event') : 'batch';
+      const { deliveries, rejected } = await inSpan(options.tracer, `ingest ${name}`, () => options.deliveries.ingest(items, { sentAt }));
+      for (const { index, problems } of rejected) request.log.warn({ index, problems }, 'event rejected');
+      return { deliveries: deliveries.map(({ workflowId, duplicate }) => ({ workflowId, duplicate })), rejected };
+    } catch (error) {
+      if (!(error instanceof TemporalUnavailableError)) throw error;
+      request.log.error({ err: error }, 'temporal unavailable; answered 503');
+      await reply
+        .code(503)
+        .header('retry-after', retryAfter)
+        .send({ success: false, error: 'temporarily unable to accept events (Temporal is unavailable); retry the request, nothing will be delivered twice' });
+      return null;
+    }
   }
 
-  app.post('/v1/batch', async (request, reply) => {
+  for (const [type, letter] of SINGLE_EVENT_ROUTES) {
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const result = await ingest(request, reply, [{ type, body: request.body, path: '' }]);
+      if (!result) return reply;
+      const [rejected] = result.rejected;
+      if (rejected) {
+        const tooLarge = rejected.problems.some((p) => p.includes('per event'));
+        return reply.code(tooLarge ? 413 : 400).send({ success: false, error: `invalid event: ${rejected.problems.join('; ')}`, problems: rejected.problems });
+      }
+      return reply.code(200).send({ success: true, deliveries: result.deliveries });
+    };
+    app.post(`/v1/${type}`, handler);
+    app.post(`/v1/${letter}`, handler);
+  }
+
+  /** Segment's batch rules: 200 for a valid body; each invalid event is named in `rejected` and the others accepted. */
+  const batch = async (request: FastifyRequest, reply: FastifyReply) => {
     const parsed = batchBodySchema.safeParse(request.body);
     if (!parsed.success) {
       const problems = describeIssues(parsed.error);
@@ -83,13 +125,15 @@ function registerTrackingRoutes(app: FastifyInstance, options: IngestApiOptions)
     }
     // A batch-level context (as some SDKs send) applies to events that have none of their own.
     const items = parsed.data.batch.map((event, i) => ({
-      body: parsed.data.context && isObject(event) && !event.context ? { ...event, context: parsed.data.context } : event,
+      body: parsed.data.context && isObject(event) && !Object.hasOwn(event, 'context') ? { ...event, context: parsed.data.context } : event,
       path: `batch[${i}]`,
     }));
-    const result = await ingest(items);
-    if (result.retryAfter) reply.header('retry-after', String(options.retryAfterSeconds ?? 5));
-    return reply.code(result.code).send(result.body);
-  });
+    const result = await ingest(request, reply, items, parsed.data.sentAt);
+    if (!result) return reply;
+    return reply.code(200).send({ success: true, deliveries: result.deliveries, rejected: result.rejected });
+  };
+  app.post('/v1/batch', batch);
+  app.post('/v1/b', batch);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

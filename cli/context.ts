@@ -15,7 +15,7 @@ export async function withTemporal<T>(run: (context: { config: LoadedConfig; cli
   try {
     return await run({ config, client: connected.client });
   } finally {
-    await connected.connection.close();
+    await connected.close();
   }
 }
 

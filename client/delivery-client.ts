@@ -1,12 +1,17 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { randomUUID } from 'node:crypto';
+import { acceptEvents, needsDerivedIds, requestDigest, type AcceptOptions, type IncomingEvent, type RejectedEvent } from '../events/accept';
+import { isIntegrationEnabled } from '../events/integrations';
 import type { AcceptedEvent, EventType } from '../events/schema';
+import { applyIdentityEvent, describesIdentity } from '../identity/apply';
+import type { IdentityStore } from '../identity/store';
 import { sourceEventName } from '../mapping/map-event';
+import { deliveryWorkflowId, keyword, SA, WORKFLOW_TYPES, type DeliverEventInput, type DeliveryResult, type DeliveryRetryPolicy } from '../workflows/contracts';
 import type { IntegrationRegion } from '../xtremepush/regions';
-import { deliverEvent } from '../workflows';
-import { SA } from '../workflows/search-attributes';
-import type { DeliveryResult, DeliveryRetryPolicy } from '../workflows/types';
-import { acceptEvents } from './events';
+import { createRetryMemory } from './retried-requests';
+import { eventRefusal, TemporalUnavailableError } from './start-errors';
 
 export interface DeliveryClientOptions {
   client: Client;
@@ -18,8 +23,16 @@ export interface DeliveryClientOptions {
   holdWindowMs: number;
   /** How long to wait for Temporal to accept the workflows before reporting it unavailable. */
   startTimeoutMs?: number;
-  /** Where `sxp_events_accepted` is counted (the Temporal runtime's meter in the service). */
+  /** Where `sxp_events_accepted` and `sxp_events_rejected` are counted (the Temporal runtime's meter in the service). */
   meter?: MetricMeter;
+  /**
+   * Identify, alias and group calls are written here before the events are accepted, so an event accepted after them
+   * (in the same request or a later one) is stitched with what they said. Without it, only the deliveries write them.
+   */
+  identityStore?: IdentityStore;
+  /** The client shares a NativeConnection with a worker of this task queue: hand it each delivery's first task directly. */
+  eagerStart?: boolean;
+  logger?: Logger;
 }
 
 export interface StartedDelivery {
@@ -30,75 +43,137 @@ export interface StartedDelivery {
   duplicate: boolean;
 }
 
-/** Temporal did not durably accept every delivery: the caller must retry the request. */
-export class TemporalUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Temporal did not accept the deliveries: ${(cause as Error)?.message ?? cause}`, { cause });
-    this.name = 'TemporalUnavailableError';
+export interface IngestResult {
+  deliveries: StartedDelivery[];
+  /** Events not accepted, by their index in the request, each with what is wrong with it. */
+  rejected: RejectedEvent[];
+}
+
+/** An event failed validation; `problems` name each offending field, e.g. `event: is required`. */
+export class InvalidEventError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid event: ${problems.join('; ')}`);
+    this.name = 'InvalidEventError';
   }
 }
 
-export function deliveryWorkflowId(integrationId: string, messageId: string): string {
-  return `deliver-${integrationId}-${messageId}`;
-}
+type EventInput = Record<string, unknown>;
 
-type EventInput<T extends EventType> = Record<string, unknown> & { type?: T };
-
-/** The one path from an event to durable deliveries: used by the ingest API, the CLI and the tests. */
+/** The one path from events to durable deliveries: used by the ingest API, the CLI, Signal's code and the tests. */
 export function createDeliveryClient(options: DeliveryClientOptions) {
   const { client, taskQueue, integrations, retry, holdWindowMs } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  const accepted = options.meter?.createCounter('sxp_events_accepted', undefined, 'Deliveries durably started, by integration and call type');
+  const acceptedCounter = options.meter?.createCounter('sxp_events_accepted', undefined, 'Deliveries durably started, by integration and call type');
+  const rejectedCounter = options.meter?.createCounter('sxp_events_rejected', undefined, 'Events not accepted because they are invalid');
+  const retries = createRetryMemory(options.identityStore);
 
-  async function startOne(event: AcceptedEvent, integration: DeliveryClientOptions['integrations'][number]): Promise<StartedDelivery> {
+  async function startOne(event: AcceptedEvent, integration: DeliveryClientOptions['integrations'][number]): Promise<StartedDelivery | { refused: string }> {
     const workflowId = deliveryWorkflowId(integration.id, event.messageId);
-    const sourceEvent = sourceEventName(event).slice(0, 200);
+    const sourceEvent = keyword(sourceEventName(event));
+    const input: DeliverEventInput = { integrationId: integration.id, event, retry, holdWindowMs };
     try {
-      await client.workflow.start(deliverEvent, {
+      await client.workflow.start(WORKFLOW_TYPES.deliverEvent, {
         taskQueue,
         workflowId,
-        args: [{ integrationId: integration.id, event, retry, holdWindowMs }],
+        args: [input],
         // Same messageId, same delivery: a running one is reused, a finished one is not started again.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        requestEagerStart: options.eagerStart,
         typedSearchAttributes: [
           { key: SA.integration, value: integration.id },
           { key: SA.region, value: integration.region },
           { key: SA.sourceEvent, value: sourceEvent },
         ],
         staticSummary: `${event.type} "${sourceEvent}" → Xtremepush ${integration.id} (${integration.region})`,
-        staticDetails: `messageId \`${event.messageId}\`, received ${event.receivedAt}`,
+        staticDetails: `messageId \`${event.messageId}\`, received ${event.receivedAt}, happened ${event.at}`,
       });
-      accepted?.add(1, { integration: integration.id, type: event.type });
+      acceptedCounter?.add(1, { integration: integration.id, type: event.type });
       return { workflowId, integrationId: integration.id, messageId: event.messageId, duplicate: false };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         return { workflowId, integrationId: integration.id, messageId: event.messageId, duplicate: true };
       }
+      const refused = eventRefusal(error);
+      if (refused) return { refused };
       throw error;
     }
   }
 
-  /** Starts one delivery per event and integration; resolves only once Temporal has durably accepted all of them. */
-  async function deliver(events: AcceptedEvent[]): Promise<StartedDelivery[]> {
+  /**
+   * Starts one delivery per event and integration; resolves once Temporal has durably accepted all of them, naming
+   * the events Temporal refused. Unavailability throws TemporalUnavailableError: the request is worth retrying, and a
+   * retry starts nothing twice (same messageIds, same workflow ids).
+   */
+  async function deliver(events: readonly AcceptedEvent[]): Promise<{ deliveries: StartedDelivery[]; refused: Map<AcceptedEvent, string> }> {
+    let outcomes: Array<{ event: AcceptedEvent; started: Awaited<ReturnType<typeof startOne>> }>;
     try {
-      return await client.withDeadline(Date.now() + startTimeoutMs, () =>
-        Promise.all(events.flatMap((event) => integrations.map((integration) => startOne(event, integration)))),
+      outcomes = await client.withDeadline(Date.now() + startTimeoutMs, () =>
+        Promise.all(events.flatMap((event) => integrations.map(async (integration) => ({ event, started: await startOne(event, integration) })))),
       );
     } catch (error) {
       throw new TemporalUnavailableError(error);
     }
+    const refused = new Map<AcceptedEvent, string>();
+    const deliveries: StartedDelivery[] = [];
+    for (const { event, started } of outcomes) {
+      if ('refused' in started) refused.set(event, started.refused);
+      else deliveries.push(started);
+    }
+    return { deliveries, refused };
   }
 
-  const single = <T extends EventType>(type: T) => (event: EventInput<T>) => deliver(acceptEvents([{ type, body: event, path: '' }]));
+  /** What identify, alias and group calls say is stored before the answer, in the order they came. */
+  async function storeIdentities(events: readonly AcceptedEvent[]): Promise<void> {
+    if (!options.identityStore) return;
+    for (const event of events) {
+      // An event every integration is told to skip leaves nothing behind to reach them through later events.
+      if (!describesIdentity(event) || !integrations.some((i) => isIntegrationEnabled(event.integrations, i.id))) continue;
+      await applyIdentityEvent(options.identityStore, event).catch((error: Error) =>
+        // The delivery writes it again; only the ordering guarantee waits for the store to come back.
+        options.logger?.warn({ err: error.message, messageId: event.messageId }, 'identity store unavailable at ingest; the delivery will store the identify'),
+      );
+    }
+  }
+
+  /**
+   * Validates each event, stores what identify/alias/group calls say, and starts the deliveries of the valid ones.
+   * A request answered with TemporalUnavailableError can be retried as it is: it starts nothing twice.
+   */
+  async function ingest(items: readonly IncomingEvent[], acceptOptions: Omit<AcceptOptions, 'idSalt'> = {}): Promise<IngestResult> {
+    const digest = needsDerivedIds(items) ? requestDigest(items) : null;
+    const idSalt = (digest && (await retries.saltFor(digest))) || randomUUID();
+    const { accepted, rejected } = acceptEvents(items, { ...acceptOptions, idSalt });
+    const events = accepted.map((a) => a.event);
+    await storeIdentities(events);
+    const { deliveries, refused } = await deliver(events).catch(async (error: unknown) => {
+      if (digest && error instanceof TemporalUnavailableError) await retries.remember(digest, idSalt);
+      throw error;
+    });
+    for (const { index, event } of accepted) {
+      const problem = refused.get(event);
+      if (problem) rejected.push({ index, problems: [`${items[index]!.path || '(event)'}: ${problem}`] });
+    }
+    if (rejected.length > 0) rejectedCounter?.add(rejected.length);
+    return { deliveries, rejected: rejected.sort((a, b) => a.index - b.index) };
+  }
+
+  const single = (type: EventType) => async (event: EventInput) => {
+    const { deliveries, rejected } = await ingest([{ type, body: event, path: '' }]);
+    if (rejected.length > 0) throw new InvalidEventError(rejected[0]!.problems);
+    return deliveries;
+  };
 
   return {
-    deliver,
+    ingest,
     track: single('track'),
     identify: single('identify'),
     page: single('page'),
+    screen: single('screen'),
+    group: single('group'),
     alias: single('alias'),
-    batch: (events: Array<EventInput<EventType>>) => deliver(acceptEvents(events.map((body, i) => ({ body, path: `batch[${i}]` })))),
+    /** Each item names its own `type`; invalid ones are returned as `rejected`, the others are accepted. */
+    batch: (events: EventInput[]) => ingest(events.map((body, i) => ({ body, path: `batch[${i}]` }))),
     /** Waits for a delivery to end; a failed delivery rejects with its failure. */
     result: (workflowId: string): Promise<DeliveryResult> => client.workflow.getHandle(workflowId).result(),
   };

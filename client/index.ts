@@ -1,7 +1,9 @@
-export { createDeliveryClient, deliveryWorkflowId, TemporalUnavailableError } from './delivery-client';
-export type { DeliveryClient, DeliveryClientOptions, StartedDelivery } from './delivery-client';
-export { acceptEvents, InvalidEventError } from './events';
-export type { DeliveryResult } from '../workflows/types';
+export { createDeliveryClient, InvalidEventError } from './delivery-client';
+export type { DeliveryClient, DeliveryClientOptions, IngestResult, StartedDelivery } from './delivery-client';
+export { TemporalUnavailableError } from './start-errors';
+export { acceptEvents } from '../events/accept';
+export { deliveryWorkflowId } from '../workflows/contracts';
+export type { DeliveryResult } from '../workflows/contracts';
 export { resumeParked } from './operator';
 export type { ResumeReport } from './operator';
 export { createWebhookClient, messageEventKey } from './webhook-client';

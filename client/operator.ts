@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { circuitStateQuery, circuitWorkflowId, probeNowSignal, resumeDeliverySignal } from '../workflows/signals';
+import { circuitStateQuery, circuitWorkflowId, probeNowSignal, resumeDeliverySignal } from '../workflows/contracts';
 
 /** What `resume` did for one integration. */
 export interface ResumeReport {

@@ -1,38 +1,41 @@
 import type { Integration } from '../config/schema';
-import type { ConsentDecision } from '../consent/rules';
+import { acceptEvents } from '../events/accept';
 import type { IdentityStore } from '../identity/store';
-import type { MappingResult, StitchedIdentity } from '../mapping/map-event';
-import { checkConsentFor, mapForIntegration } from '../mapping/plan';
-import { acceptEvents } from './events';
+import { prepareDelivery, type Preparation } from '../mapping/prepare';
+import { InvalidEventError } from './delivery-client';
 
 export interface PreviewStep {
   integrationId: string;
-  stitching: { identity: StitchedIdentity | null; note: string };
-  consent: ConsentDecision | null;
-  mapping: MappingResult | null;
+  preparation: Preparation;
+  /** Where the user's stored data came from. */
+  stitching: string;
 }
 
+/** Stands in when no identity store can be read: nothing is known about anyone. */
+const NOTHING_STORED = {
+  loadProfile: async (ids: { userId?: string }) => ({ userId: ids.userId ?? null, traits: {}, consent: [], observed: [] }),
+} as unknown as IdentityStore;
+
 /**
- * What the delivery of an event would do with the current configuration, without sending it (seed 000's Event
- * Debugger): the same validation, consent and mapping code the workers run. Stored identity is read from the store
- * when one is given; nothing is written.
+ * What the delivery of an event would do with the current configuration, without sending or storing anything (seed
+ * 000's Event Debugger): the same validation and the same stitching, consent and mapping code the workers run.
  */
 export async function previewEvent(body: unknown, integrations: readonly Integration[], store: IdentityStore | null): Promise<PreviewStep[]> {
-  const [event] = acceptEvents([{ body, path: '' }]);
-  const known = event!.userId ?? (event!.anonymousId && store ? await store.resolveUserId(event!.anonymousId) : null);
-  const storedTraits = known && store ? await store.getTraits(known) : {};
-  const storedConsent = known && store ? await store.getConsentRecords(known) : [];
-  const traits = event!.type === 'identify' ? { ...storedTraits, ...event!.traits } : storedTraits;
-  const identity = known ? { userId: known, storedTraits: traits } : null;
-  const note = !known
-    ? `no userId and anonymousId ${event!.anonymousId} is not linked${store ? '' : ' (no identity store was read)'}: a track or page would be held until an identify`
-    : store
-      ? `user ${known}: ${Object.keys(storedTraits).length} stored traits`
-      : `user ${known}: stored traits not read (no identity store available)`;
-  return integrations.map((integration) => {
-    if (!identity) return { integrationId: integration.id, stitching: { identity, note }, consent: null, mapping: null };
-    const consent = checkConsentFor(integration, event!, storedConsent);
-    const mapping = consent.allowed ? mapForIntegration(integration, event!, identity, consent) : null;
-    return { integrationId: integration.id, stitching: { identity, note }, consent, mapping };
-  });
+  const { accepted, rejected } = acceptEvents([{ body, path: '' }]);
+  if (rejected.length > 0) throw new InvalidEventError(rejected[0]!.problems);
+  const event = accepted[0]!.event;
+  const steps: PreviewStep[] = [];
+  for (const integration of integrations) {
+    const preparation = await prepareDelivery(store ?? NOTHING_STORED, integration, event, { readOnly: true });
+    steps.push({ integrationId: integration.id, preparation, stitching: describeStitching(preparation, store !== null) });
+  }
+  return steps;
+}
+
+function describeStitching(preparation: Preparation, storeRead: boolean): string {
+  if (preparation.kind === 'unidentified') {
+    return `no userId and anonymousId ${preparation.anonymousId} is not linked${storeRead ? '' : ' (no identity store was read)'}: a track, page or screen would be held until an identify`;
+  }
+  const user = 'userId' in preparation ? `user ${preparation.userId}` : 'the event';
+  return storeRead ? `${user}: stored traits and consent read from the identity store` : `${user}: stored traits not read (no identity store available)`;
 }

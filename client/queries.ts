@@ -3,7 +3,10 @@ export interface DeliveryFilter {
   /** Several deployments may share a namespace; each has its own task queue. */
   taskQueue?: string;
   integration?: string;
-  outcome?: string;
+  /** null: no outcome recorded yet (a delivery under way). */
+  outcome?: string | null;
+  /** Temporal's own execution status, e.g. `Running` or `Terminated`. */
+  status?: string | string[];
   failureClass?: string;
   dropReason?: string;
   /** ISO-8601 bounds on the delivery's start time. */
@@ -17,7 +20,10 @@ export function deliveryQuery(filter: DeliveryFilter = {}): string {
   const clauses = [`WorkflowType = 'deliverEvent'`];
   if (filter.taskQueue) clauses.push(`TaskQueue = ${quote(filter.taskQueue)}`);
   if (filter.integration) clauses.push(`XpIntegration = ${quote(filter.integration)}`);
-  if (filter.outcome) clauses.push(`XpOutcome = ${quote(filter.outcome)}`);
+  if (filter.outcome === null) clauses.push('XpOutcome IS NULL');
+  else if (filter.outcome) clauses.push(`XpOutcome = ${quote(filter.outcome)}`);
+  if (typeof filter.status === 'string') clauses.push(`ExecutionStatus = ${quote(filter.status)}`);
+  else if (filter.status) clauses.push(`ExecutionStatus IN (${filter.status.map(quote).join(', ')})`);
   if (filter.failureClass) clauses.push(`XpFailureClass = ${quote(filter.failureClass)}`);
   if (filter.dropReason) clauses.push(`XpDropReason = ${quote(filter.dropReason)}`);
   if (filter.since) clauses.push(`StartTime >= ${quote(new Date(filter.since).toISOString())}`);

@@ -1,8 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import { deliverEvent } from '../workflows';
-import { SA } from '../workflows/search-attributes';
-import type { DeliverEventInput } from '../workflows/types';
+import { replayWorkflowId, SA, WORKFLOW_TYPES, type DeliverEventInput } from '../workflows/contracts';
 
 export interface ReplayCandidate {
   workflowId: string;
@@ -44,14 +42,6 @@ export async function selectDeliveries(client: Client, query: string): Promise<R
   return candidates;
 }
 
-/**
- * The id of a replay is derived from the run it replays, so replaying the same selection again starts nothing new:
- * a second `replay` delivers nothing twice.
- */
-export function replayWorkflowId(original: Pick<ReplayCandidate, 'workflowId' | 'runId'>): string {
-  return `${original.workflowId}-replay-${original.runId.slice(0, 8)}`;
-}
-
 /** Starts a new delivery of each candidate's original event, with the original settings, under a replay id. */
 export async function replayDeliveries(
   client: Client,
@@ -67,10 +57,11 @@ export async function replayDeliveries(
     const input = await decodeFromPayloadsAtIndex<DeliverEventInput>(client.options.loadedDataConverter, 0, started?.input?.payloads);
     const workflowId = replayWorkflowId(candidate);
     try {
-      await client.workflow.start(deliverEvent, {
+      await client.workflow.start(WORKFLOW_TYPES.deliverEvent, {
         taskQueue,
         workflowId,
-        args: [input],
+        // A replay starts from the event, not from where the original run had got to.
+        args: [{ ...input, progress: undefined }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: candidate.identifying,

@@ -2,9 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { WebhookConnection } from '../webhooks/config';
 import { messageFacts, type MessageEvent } from '../webhooks/schema';
-import { recordChannelWebhook, recordMessageEvent } from '../workflows';
-import { SA } from '../workflows/search-attributes';
-import { TemporalUnavailableError } from './delivery-client';
+import { channelWebhookWorkflowId, keyword, messageEventWorkflowId, SA, WORKFLOW_TYPES, type RecordChannelWebhookInput, type RecordMessageEventInput } from '../workflows/contracts';
+import { TemporalUnavailableError } from './start-errors';
 
 /**
  * A redelivered webhook carries the same event, time, profile, campaign and trigger: hashing them gives one id, so it
@@ -32,20 +31,20 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
     /** Resolves once Temporal holds the recording; `duplicate` when this webhook was recorded already. */
     async recordMessageEvent(connection: WebhookConnection, event: MessageEvent): Promise<{ workflowId: string; duplicate: boolean }> {
       const id = messageEventKey(connection.name, event);
-      const workflowId = `webhook-${connection.name}-${id}`;
+      const workflowId = messageEventWorkflowId(connection.name, id);
       const { messageType, campaignId } = messageFacts(event);
       try {
         await withDeadline(() =>
-          client.workflow.start(recordMessageEvent, {
+          client.workflow.start(WORKFLOW_TYPES.recordMessageEvent, {
             taskQueue,
             workflowId,
-            args: [{ id, connection: connection.name, unsubscribeCategories: connection.unsubscribeCategories, event }],
+            args: [{ id, connection: connection.name, unsubscribeCategories: connection.unsubscribeCategories, event } satisfies RecordMessageEventInput],
             workflowIdConflictPolicy: 'USE_EXISTING',
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             typedSearchAttributes: [
-              { key: SA.webhookEvent, value: event.event.slice(0, 200) },
-              ...(messageType ? [{ key: SA.messageType, value: messageType.slice(0, 200) }] : []),
-              ...(campaignId ? [{ key: SA.campaignId, value: campaignId.slice(0, 200) }] : []),
+              { key: SA.webhookEvent, value: keyword(event.event) },
+              ...(messageType ? [{ key: SA.messageType, value: keyword(messageType) }] : []),
+              ...(campaignId ? [{ key: SA.campaignId, value: keyword(campaignId) }] : []),
             ],
             staticSummary: `webhook ${event.event}${messageType ? ` (${messageType})` : ''}${campaignId ? ` campaign ${campaignId}` : ''}`,
           }),
@@ -60,12 +59,12 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
     /** Webhook channel calls carry no identity of their own: each call is kept. */
     async recordChannelWebhook(connection: WebhookConnection, body: unknown): Promise<{ workflowId: string }> {
       const id = randomUUID();
-      const workflowId = `webhook-channel-${connection.name}-${id}`;
+      const workflowId = channelWebhookWorkflowId(connection.name, id);
       await withDeadline(() =>
-        client.workflow.start(recordChannelWebhook, {
+        client.workflow.start(WORKFLOW_TYPES.recordChannelWebhook, {
           taskQueue,
           workflowId,
-          args: [{ id, connection: connection.name, receivedAt: new Date().toISOString(), body }],
+          args: [{ id, connection: connection.name, receivedAt: new Date().toISOString(), body } satisfies RecordChannelWebhookInput],
           staticSummary: `webhook channel call on connection ${connection.name}`,
         }),
       );

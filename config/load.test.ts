@@ -59,6 +59,10 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
       retryHorizonMs: 86_400_000,
       anonymousHoldWindowMs: 1_800_000,
       circuitProbeIntervalMs: 30_000,
+      batchWindowMs: 20,
+      maxBatchEvents: 1000,
+      maxRequestsInFlight: 8,
+      maxRequestsPerSecond: 50,
     });
     assert.equal(config.temporal.address, undefined);
     assert.equal(config.temporal.namespace, 'default');
@@ -185,6 +189,10 @@ describe('loadConfig: other settings', () => {
       retryHorizonMs: 86_400_000,
       anonymousHoldWindowMs: 3_000,
       circuitProbeIntervalMs: 30_000,
+      batchWindowMs: 20,
+      maxBatchEvents: 1000,
+      maxRequestsInFlight: 8,
+      maxRequestsPerSecond: 50,
     });
     assert.equal(loadConfig({ DELIVERY_RETRY_HORIZON: '2d' }, CWD).delivery.retryHorizonMs, 172_800_000);
   });

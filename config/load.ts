@@ -50,6 +50,12 @@ export const ENV_SETTINGS = {
   DELIVERY_RETRY_HORIZON: 'delivery.retryHorizonMs',
   ANONYMOUS_HOLD_WINDOW: 'delivery.anonymousHoldWindowMs',
   CIRCUIT_PROBE_INTERVAL: 'delivery.circuitProbeIntervalMs',
+  XTREMEPUSH_BATCH_WINDOW: 'delivery.batchWindowMs',
+  XTREMEPUSH_MAX_BATCH_EVENTS: 'delivery.maxBatchEvents',
+  XTREMEPUSH_MAX_REQUESTS_IN_FLIGHT: 'delivery.maxRequestsInFlight',
+  XTREMEPUSH_MAX_REQUESTS_PER_SECOND: 'delivery.maxRequestsPerSecond',
+  XTREMEPUSH_EU_HOST: 'regionHosts.eu',
+  XTREMEPUSH_US_HOST: 'regionHosts.us',
   DATABASE_URL: 'database.url',
   DATABASE_SCHEMA: 'database.schema',
   DATA_DIR: 'dataDir',
@@ -94,6 +100,10 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
     // Parsed by its schema, whose errors never quote the credentials in it.
     webhooks: env.XTREMEPUSH_WEBHOOKS,
     integrations: configFile ? integrationsFromFile(configFile, env) : [integrationFromEnv(env, cwd, simulator)],
+    regionHosts: {
+      eu: env.XTREMEPUSH_EU_HOST ?? (simulator ? `http://127.0.0.1:${simulator.euPort}` : REGION_HOSTS.eu),
+      us: env.XTREMEPUSH_US_HOST ?? (simulator ? `http://127.0.0.1:${simulator.usPort}` : REGION_HOSTS.us),
+    },
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE,
@@ -110,6 +120,10 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       retryHorizonMs: env.DELIVERY_RETRY_HORIZON,
       anonymousHoldWindowMs: env.ANONYMOUS_HOLD_WINDOW,
       circuitProbeIntervalMs: env.CIRCUIT_PROBE_INTERVAL,
+      batchWindowMs: env.XTREMEPUSH_BATCH_WINDOW,
+      maxBatchEvents: env.XTREMEPUSH_MAX_BATCH_EVENTS,
+      maxRequestsInFlight: env.XTREMEPUSH_MAX_REQUESTS_IN_FLIGHT,
+      maxRequestsPerSecond: env.XTREMEPUSH_MAX_REQUESTS_PER_SECOND,
     },
     codecServer: {
       token: env.CODEC_SERVER_TOKEN,

@@ -111,6 +111,12 @@ export const deliverySchema = z.object({
   anonymousHoldWindowMs: duration.default(1_800_000),
   /** How often a parked integration is probed to see whether its credentials or configuration work again. */
   circuitProbeIntervalMs: duration.default(30_000),
+  /** How long an attempt may wait for others to share its `hit/events` request. */
+  batchWindowMs: duration.default(20),
+  maxBatchEvents: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** Protects Xtremepush: requests in flight at once, and per second, per integration and worker. */
+  maxRequestsInFlight: z.coerce.number().int().min(1).max(1000).default(8),
+  maxRequestsPerSecond: z.coerce.number().int().min(1).max(10_000).default(50),
 });
 export type DeliverySettings = z.output<typeof deliverySchema>;
 
@@ -120,6 +126,12 @@ export const codecServerSchema = z.object({
   corsOrigins: csv.pipe(
     z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' }).transform((u) => new URL(u).origin)).min(1, 'at least one origin is required'),
   ),
+});
+
+/** The hosts a token is tried against to tell its region; stand-ins (the simulator's) in sandbox mode and tests. */
+export const regionHostsSchema = z.object({
+  eu: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
+  us: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')),
 });
 
 /** Ports of the simulator that stands in for Xtremepush in sandbox mode. */
@@ -140,6 +152,7 @@ export const configSchema = z.object({
   /** Prometheus /metrics of the Temporal runtime and ours; unset: no metrics endpoint. */
   metrics: z.object({ host: z.string().default('127.0.0.1'), port: port.optional() }),
   integrations: z.array(integrationSchema).min(1),
+  regionHosts: regionHostsSchema,
   webhooks: webhookConnectionsSchema,
   temporal: temporalSchema,
   delivery: deliverySchema,

@@ -6,7 +6,7 @@ import { decideConsent, readConsent, type ConsentPolicy } from './rules';
 function withContext(context?: Record<string, unknown>): AcceptedEvent {
   const parsed = parseEvent('track', { userId: 'u1', event: 'Order Completed', ...(context ? { context } : {}) });
   if (!parsed.success) assert.fail(`test event is invalid: ${parsed.error.message}`);
-  return { ...parsed.data, messageId: 'msg-1', receivedAt: '2026-06-06T12:00:00.000Z' };
+  return { ...parsed.data, messageId: 'msg-1', receivedAt: '2026-06-06T12:00:00.000Z', at: '2026-06-06T12:00:00.000Z' } as AcceptedEvent;
 }
 
 const segment = (categoryPreferences: Record<string, boolean>) => withContext({ consent: { categoryPreferences } });

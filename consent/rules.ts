@@ -41,15 +41,18 @@ export function readConsent(event: AcceptedEvent): Map<string, boolean> {
 }
 
 /**
- * The event's consent, overridden per category by a stored decision (an unsubscribe webhook, say) that is newer than
- * the event or that the event says nothing about.
+ * The consent that applies to an event, per category:
+ * - the event's own refusal always holds (it is the user's choice as of this event);
+ * - a stored revocation (an unsubscribe from Xtremepush) holds until the user opts in again, which is stored as a
+ *   newer grant: a grant the event repeats (the standing decision its consent manager sends every time) is not one;
+ * - otherwise the event's grant, else a stored grant (a re-subscribe), else nothing is known.
  */
 export function effectiveConsent(event: AcceptedEvent, stored: readonly ConsentRecord[]): Map<string, boolean> {
   const consent = readConsent(event);
-  const eventAt = Date.parse(event.timestamp ?? event.originalTimestamp ?? event.receivedAt);
   for (const record of stored) {
     const category = record.category.toLowerCase();
-    if (!consent.has(category) || Date.parse(record.at) > eventAt) consent.set(category, record.granted);
+    if (consent.get(category) === false) continue;
+    if (!record.granted || !consent.has(category)) consent.set(category, record.granted);
   }
   return consent;
 }

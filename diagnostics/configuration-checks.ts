@@ -1,12 +1,9 @@
 import type { Config, Integration } from '../config/schema';
+import { setBaseUrl } from '../xtremepush/credentials';
 import { REGION_HOSTS, type IntegrationRegion } from '../xtremepush/regions';
 import type { Finding } from './report';
 import { regionName } from './region-hosts';
 
-/** How to point an integration at a host, whichever way it is configured. */
-export function setBaseUrl(host: string): string {
-  return `set XTREMEPUSH_API_BASE_URL=${host} (with XTREMEPUSH_CONFIG_FILE: the integration's apiBaseUrl)`;
-}
 
 const REAL_HOSTS = `${REGION_HOSTS.eu} (EU) or ${REGION_HOSTS.us} (US)`;
 

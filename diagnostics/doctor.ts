@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema';
 import { redact, type XtremepushClient } from '../xtremepush/client';
-import { REGION_HOSTS } from '../xtremepush/regions';
+import { REGION_HOSTS, type RegionHosts } from '../xtremepush/regions';
 import { checkBaseUrl, checkConsent, checkSandbox } from './configuration-checks';
-import { configuredRegion, type RegionHosts } from './region-hosts';
+import { configuredRegion } from './region-hosts';
 import { reportOf, type DoctorReport, type Finding } from './report';
 import { checkConnection } from './token-check';
 

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchBodySchema, describeIssues, parseEvent } from './schema';
+import { batchBodySchema, describeIssues, isKnownEventType, parseEvent } from './schema';
 
 function issuesOf(result: ReturnType<typeof parseEvent>): string[] {
   assert.equal(result.success, false, 'expected the event to be rejected');
@@ -122,11 +122,24 @@ describe('parseEvent', () => {
     assert.equal((data.context as Record<string, unknown>).ip, '203.0.113.1');
   });
 
-  test('an unknown type is rejected', () => {
-    const result = parseEvent(undefined, { type: 'screen', userId: 'u1' });
-    assert.equal(result.success, false);
-    const issues = describeIssues(result.error!);
-    assert.ok(issues.some((i) => i.startsWith('type: ')), `expected an issue naming type, got ${JSON.stringify(issues)}`);
+  test('every Segment call type is accepted: screen and group too', () => {
+    const screen = parseEvent(undefined, { type: 'screen', userId: 'u1', name: 'Basket', properties: { items: 2 } });
+    assert.ok(screen.success && screen.data.type === 'screen');
+    const group = parseEvent(undefined, { type: 'group', userId: 'u1', groupId: 42, traits: { name: 'Acme' } });
+    assert.ok(group.success && group.data.type === 'group' && group.data.groupId === '42');
+    assert.deepEqual(describeIssues(parseEvent('group', { userId: 'u1' }).error!), ['groupId: is required']);
+  });
+
+  test('a call type this service does not know yet is accepted as it came, to be dropped with a reason of its own', () => {
+    const result = parseEvent(undefined, { type: 'ad_impression', userId: 'u1', properties: { x: 1 } });
+    assert.ok(result.success);
+    assert.equal(result.data.type, 'ad_impression');
+    assert.equal(isKnownEventType(result.data.type), false);
+  });
+
+  test('an event without a type, or with a type that is not a string, is rejected naming type', () => {
+    assert.deepEqual(describeIssues(parseEvent(undefined, { userId: 'u1' }).error!), ['type: is required']);
+    assert.deepEqual(describeIssues(parseEvent(undefined, { type: 7, userId: 'u1' }).error!), ['type: must be a string']);
   });
 
   test('a non-object body is rejected', () => {

@@ -42,15 +42,16 @@ export const GET_TRAITS = `
 `;
 
 /**
- * $1 previousId, $2 userId. An explicit alias always (re)points previousId at
- * userId. Self-links are ignored.
+ * $1 previousId, $2 userId, $3 at. An alias (re)points previousId at userId unless a newer link of previousId is
+ * stored, as an identify's link does. Self-links are ignored.
  */
 export const LINK_ALIAS = `
   INSERT INTO identity_links AS l (previous_id, user_id, source, linked_at)
-  SELECT $1::text, $2::text, 'alias', now()
+  SELECT $1::text, $2::text, 'alias', $3::timestamptz
   WHERE $1::text <> $2::text
   ON CONFLICT (previous_id) DO UPDATE
     SET user_id = EXCLUDED.user_id, source = EXCLUDED.source, linked_at = EXCLUDED.linked_at
+    WHERE EXCLUDED.linked_at >= l.linked_at
 `;
 
 /**
@@ -73,24 +74,77 @@ export const RESOLVE_USER_ID = `
 `;
 
 /**
- * $1 userId, $2 category (already normalised), $3 granted, $4 at.
+ * $1 userId, $2 category (already normalised), $3 granted, $4 at, $5 source.
  * Newer wins; on an exact tie a revocation wins, so the result does not depend
  * on the order in which retried activities arrive.
  */
 export const SET_CONSENT = `
-  INSERT INTO identity_consent AS c (user_id, category, granted, at)
-  VALUES ($1::text, $2::text, $3::boolean, $4::timestamptz)
+  INSERT INTO identity_consent AS c (user_id, category, granted, at, source)
+  VALUES ($1::text, $2::text, $3::boolean, $4::timestamptz, $5::text)
   ON CONFLICT (user_id, category) DO UPDATE
-    SET granted = EXCLUDED.granted, at = EXCLUDED.at
+    SET granted = EXCLUDED.granted, at = EXCLUDED.at, source = EXCLUDED.source
     WHERE EXCLUDED.at > c.at OR (EXCLUDED.at = c.at AND NOT EXCLUDED.granted)
 `;
 
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
 /** $1 userId -> one row per category with the time of the decision, as ISO-8601 UTC text. */
 export const GET_CONSENT_RECORDS = `
-  SELECT category, granted, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  SELECT category, granted, to_char(at AT TIME ZONE 'UTC', ${ISO}) AS at, source
   FROM identity_consent
   WHERE user_id = $1::text
   ORDER BY category
+`;
+
+/**
+ * $1 userId or null, $2 anonymousId (or previous id) or null -> one row: the user (the userId, else the one the
+ * anonymousId links to, following alias chains as RESOLVE_USER_ID does; null when unknown) with everything the
+ * delivery of an event needs about them, in one round trip.
+ */
+export const LOAD_PROFILE = `
+  WITH RECURSIVE chain (user_id, depth, path) AS (
+    SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
+    FROM identity_links l
+    WHERE $1::text IS NULL AND l.previous_id = $2::text
+    UNION ALL
+    SELECT l.user_id, c.depth + 1, c.path || l.user_id
+    FROM chain c
+    JOIN identity_links l ON l.previous_id = c.user_id
+    WHERE l.user_id <> ALL (c.path) AND c.depth < 32
+  ), who AS (
+    SELECT coalesce($1::text, (SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1)) AS user_id
+  )
+  SELECT
+    who.user_id,
+    (SELECT coalesce(jsonb_object_agg(t.key, t.value), '{}'::jsonb) FROM identity_traits t WHERE t.user_id = who.user_id) AS traits,
+    (SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'category', c.category, 'granted', c.granted, 'at', to_char(c.at AT TIME ZONE 'UTC', ${ISO}), 'source', c.source
+      ) ORDER BY c.category), '[]'::jsonb)
+      FROM identity_consent c WHERE c.user_id = who.user_id) AS consent,
+    (SELECT coalesce(jsonb_agg(jsonb_build_object(
+        'category', o.category, 'granted', o.granted, 'at', to_char(o.at AT TIME ZONE 'UTC', ${ISO})
+      ) ORDER BY o.category), '[]'::jsonb)
+      FROM consent_observed o WHERE o.user_id = who.user_id) AS observed
+  FROM who
+`;
+
+/**
+ * $1 userId, $2 category, $3 granted, $4 at -> one row { previous: boolean | null, newest: boolean }.
+ * Records what the consent manager said, unless a newer observation is already stored, and returns what was stored
+ * before: a change from denied or absent to granted is an opt-in.
+ */
+export const OBSERVE_CONSENT = `
+  WITH previous AS (
+    SELECT granted FROM consent_observed WHERE user_id = $1::text AND category = $2::text
+  ), upserted AS (
+    INSERT INTO consent_observed AS o (user_id, category, granted, at)
+    VALUES ($1::text, $2::text, $3::boolean, $4::timestamptz)
+    ON CONFLICT (user_id, category) DO UPDATE
+      SET granted = EXCLUDED.granted, at = EXCLUDED.at
+      WHERE EXCLUDED.at >= o.at
+    RETURNING 1
+  )
+  SELECT (SELECT granted FROM previous) AS previous, EXISTS (SELECT 1 FROM upserted) AS newest
 `;
 
 /** $1 userId -> one row { consent: object } of category -> granted. */
@@ -126,3 +180,13 @@ export const RECORD_CHANNEL_WEBHOOK = `
 
 /** $1 id -> the stored body. */
 export const GET_CHANNEL_WEBHOOK = `SELECT body FROM channel_webhooks WHERE id = $1::text`;
+
+/** $1 request digest, $2 salt: remembers a request answered 503 (the first salt stays), forgetting those a day old. */
+export const REMEMBER_RETRY = `
+  WITH pruned AS (DELETE FROM ingest_retries WHERE at < now() - interval '1 day')
+  INSERT INTO ingest_retries (digest, salt) VALUES ($1::text, $2::text)
+  ON CONFLICT (digest) DO NOTHING
+`;
+
+/** $1 request digest -> zero or one row { salt }. */
+export const FIND_RETRY = `SELECT salt FROM ingest_retries WHERE digest = $1::text AND at > now() - interval '1 day'`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as q from './queries';
 import type { SqlClient } from './sql-client';
-import type { ConsentRecord, IdentityStore, Traits } from './store';
+import type { ConsentObservation, ConsentRecord, IdentityStore, Traits } from './store';
 
 // Inputs come from events and webhooks: check them before they reach SQL.
 // Timestamps must carry an offset (Z or +hh:mm): a local time would be read in
@@ -14,16 +14,22 @@ const identifyInput = z.object({
   traits: z.record(z.string(), z.unknown()),
   at,
 });
-const consentInput = z.object({
-  userId: id,
-  category: z.string().trim().toLowerCase().min(1),
-  granted: z.boolean(),
-  at,
-});
+const category = z.string().trim().toLowerCase().min(1);
+const consentInput = z.object({ userId: id, category, granted: z.boolean(), at, source: z.enum(['webhook', 'cmp']).default('webhook') });
+const observationInput = z.object({ userId: id, category, granted: z.boolean(), at });
+const profileInput = z.object({ userId: id.optional(), anonymousId: id.optional() }).refine((ids) => ids.userId || ids.anonymousId, 'userId or anonymousId is required');
+
+/** A value this store will not take: the same on every retry, unlike a store that cannot be reached. */
+export class InvalidStoreInput extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidStoreInput';
+  }
+}
 
 function check<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new TypeError(`Invalid ${what}:\n${z.prettifyError(r.error)}`);
+  if (!r.success) throw new InvalidStoreInput(`Invalid ${what}:\n${z.prettifyError(r.error)}`);
   return r.data;
 }
 
@@ -52,8 +58,8 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return toObject(rows[0]?.traits) as Traits;
     },
 
-    async linkAlias(previousId, userId) {
-      await open().query(q.LINK_ALIAS, [check(id, previousId, 'previousId'), check(id, userId, 'userId')]);
+    async linkAlias(previousId, userId, linkedAt) {
+      await open().query(q.LINK_ALIAS, [check(id, previousId, 'previousId'), check(id, userId, 'userId'), check(at, linkedAt, 'at')]);
     },
 
     async resolveUserId(anonymousOrPreviousId) {
@@ -61,9 +67,31 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return rows[0]?.user_id ?? null;
     },
 
+    async loadProfile(ids) {
+      const v = check(profileInput, ids, 'loadProfile input');
+      const rows = await open().query<{ user_id: string | null; traits: unknown; consent: unknown; observed: unknown }>(q.LOAD_PROFILE, [
+        v.userId ?? null,
+        v.anonymousId ?? null,
+      ]);
+      const row = rows[0];
+      const list = <T>(value: unknown): T[] => (Array.isArray(value) ? value : typeof value === 'string' ? JSON.parse(value) : []) as T[];
+      return {
+        userId: row?.user_id ?? null,
+        traits: toObject(row?.traits) as Traits,
+        consent: list<ConsentRecord>(row?.consent),
+        observed: list<ConsentObservation>(row?.observed),
+      };
+    },
+
     async setConsent(input) {
       const v = check(consentInput, input, 'setConsent input');
-      await open().query(q.SET_CONSENT, [v.userId, v.category, v.granted, v.at]);
+      await open().query(q.SET_CONSENT, [v.userId, v.category, v.granted, v.at, v.source]);
+    },
+
+    async observeConsent(input) {
+      const v = check(observationInput, input, 'observeConsent input');
+      const rows = await open().query<{ previous: boolean | null; newest: boolean }>(q.OBSERVE_CONSENT, [v.userId, v.category, v.granted, v.at]);
+      return { previous: rows[0]?.previous ?? null, newest: rows[0]?.newest === true };
     },
 
     async getConsent(userId) {
@@ -107,6 +135,15 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       const rows = await open().query<{ body: unknown }>(q.GET_CHANNEL_WEBHOOK, [check(id, webhookId, 'id')]);
       const body = rows[0]?.body;
       return body === undefined ? null : typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+    },
+
+    async rememberRetry(digest, salt) {
+      await open().query(q.REMEMBER_RETRY, [check(id, digest, 'digest'), check(id, salt, 'salt')]);
+    },
+
+    async retrySalt(digest) {
+      const rows = await open().query<{ salt: string }>(q.FIND_RETRY, [check(id, digest, 'digest')]);
+      return rows[0]?.salt ?? null;
     },
 
     close() {

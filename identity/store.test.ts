@@ -95,8 +95,8 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
     test('alias links a previous id to a userId, idempotently', async () => {
       const previousId = uid('old');
       const userId = uid('user');
-      await store.linkAlias(previousId, userId);
-      await store.linkAlias(previousId, userId);
+      await store.linkAlias(previousId, userId, T1);
+      await store.linkAlias(previousId, userId, T1);
       assert.equal(await store.resolveUserId(previousId), userId);
       assert.equal(await store.resolveUserId(userId), null);
     });
@@ -106,16 +106,16 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       const u1 = uid('user');
       const u2 = uid('user');
       await store.recordIdentify({ userId: u1, anonymousId: anon, traits: {}, at: T1 });
-      await store.linkAlias(u1, u2);
+      await store.linkAlias(u1, u2, T2);
       assert.equal(await store.resolveUserId(anon), u2);
       assert.equal(await store.resolveUserId(u1), u2);
 
-      await store.linkAlias(u2, u1); // cycle u1 -> u2 -> u1
+      await store.linkAlias(u2, u1, T2); // cycle u1 -> u2 -> u1
       assert.equal(await store.resolveUserId(u1), u2);
       assert.equal(await store.resolveUserId(u2), u1);
 
       const solo = uid('user');
-      await store.linkAlias(solo, solo);
+      await store.linkAlias(solo, solo, T1);
       assert.equal(await store.resolveUserId(solo), null);
     });
 
@@ -146,7 +146,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
     test('consent records carry when each decision was made', async () => {
       const userId = uid('user');
       await store.setConsent({ userId, category: 'marketing', granted: false, at: '2026-02-01T10:00:00+02:00' });
-      assert.deepEqual(await store.getConsentRecords(userId), [{ category: 'marketing', granted: false, at: '2026-02-01T08:00:00.000Z' }]);
+      assert.deepEqual(await store.getConsentRecords(userId), [{ category: 'marketing', granted: false, at: '2026-02-01T08:00:00.000Z', source: 'webhook' }]);
     });
 
     test('message events: recorded once per id, listed newest first per user', async () => {
@@ -239,7 +239,7 @@ describe('embedded store in a data directory', () => {
     const dataDir = join(dir, 'reopen', 'nested'); // created if missing
     const first = await openIdentityStore({ kind: 'embedded', dataDir });
     await first.recordIdentify({ userId: 'u1', anonymousId: 'a1', traits: { plan: 'pro' }, at: T1 });
-    await first.linkAlias('old-u1', 'u1');
+    await first.linkAlias('old-u1', 'u1', T1);
     await first.setConsent({ userId: 'u1', category: 'email', granted: false, at: T1 });
     await first.close();
 
@@ -292,7 +292,7 @@ describe('postgres store', () => {
     const tables = await withClient(async (c) =>
       (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map((r) => r.table_name),
     );
-    assert.deepEqual(tables, ['channel_webhooks', 'identity_consent', 'identity_links', 'identity_traits', 'message_events', 'schema_migrations']);
+    assert.deepEqual(tables, ['channel_webhooks', 'consent_observed', 'identity_consent', 'identity_links', 'identity_traits', 'ingest_retries', 'message_events', 'schema_migrations']);
   });
 
   test('several stores opened concurrently on one new schema all migrate without error', async () => {

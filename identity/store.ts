@@ -14,6 +14,26 @@ export interface ConsentRecord {
   granted: boolean;
   /** ISO-8601, UTC. */
   at: string;
+  /** An Xtremepush webhook (unsubscribe, re-subscribe), or an opt-in made in the consent manager after a revocation. */
+  source?: ConsentSource;
+}
+export type ConsentSource = 'webhook' | 'cmp';
+
+/** The latest decision a user's consent manager sent with an event, per category. */
+export interface ConsentObservation {
+  category: string;
+  granted: boolean;
+  /** ISO-8601, UTC: the event's time. */
+  at: string;
+}
+
+/** Everything the delivery of an event needs about its user, read in one round trip. */
+export interface Profile {
+  /** Null: the event's anonymousId is linked to no user yet. */
+  userId: string | null;
+  traits: Traits;
+  consent: ConsentRecord[];
+  observed: ConsentObservation[];
 }
 
 export interface IdentityStore {
@@ -21,12 +41,19 @@ export interface IdentityStore {
   recordIdentify(input: { userId: string; anonymousId?: string; traits: Traits; at: string /* ISO-8601 */ }): Promise<void>;
   /** Stored traits of the user, {} if none. */
   getTraits(userId: string): Promise<Traits>;
-  /** Links a previous id (anonymous or an older user id) to userId (Segment alias). Idempotent. */
-  linkAlias(previousId: string, userId: string): Promise<void>;
+  /** Links a previous id (anonymous or an older user id) to userId (Segment alias) unless a newer link exists. Idempotent. */
+  linkAlias(previousId: string, userId: string, at: string): Promise<void>;
   /** The userId an anonymousId (or aliased previous id) is linked to, or null. */
   resolveUserId(anonymousOrPreviousId: string): Promise<string | null>;
-  /** Per-user consent overrides: category (lower-cased) -> granted. Newer `at` wins. */
-  setConsent(input: { userId: string; category: string; granted: boolean; at: string }): Promise<void>;
+  /** The user (the userId, or the one the anonymousId links to) with traits, consent decisions and observations. */
+  loadProfile(ids: { userId?: string; anonymousId?: string }): Promise<Profile>;
+  /** Per-user consent overrides: category (lower-cased) -> granted. Newer `at` wins; on a tie a revocation wins. */
+  setConsent(input: { userId: string; category: string; granted: boolean; at: string; source?: ConsentSource }): Promise<void>;
+  /**
+   * Records what the consent manager said for a category, unless a newer observation is stored; returns what was
+   * stored before (null: nothing) and whether this one is now the newest.
+   */
+  observeConsent(input: ConsentObservation & { userId: string }): Promise<{ previous: boolean | null; newest: boolean }>;
   getConsent(userId: string): Promise<Record<string, boolean>>;
   /** The same, with when each decision was made, so a newer decision elsewhere can win over it. */
   getConsentRecords(userId: string): Promise<ConsentRecord[]>;
@@ -37,6 +64,10 @@ export interface IdentityStore {
   /** Keeps a webhook channel call as it came; recording the same id again changes nothing. */
   recordChannelWebhook(record: { id: string; connection: string; receivedAt: string; body: unknown }): Promise<void>;
   getChannelWebhook(id: string): Promise<unknown | null>;
+  /** A request answered 503: the salt of the messageIds derived for its events, so its retry derives the same ones. */
+  rememberRetry(digest: string, salt: string): Promise<void>;
+  /** The salt of a request answered 503 within the last day, or null. */
+  retrySalt(digest: string): Promise<string | null>;
   close(): Promise<void>;
 }
 

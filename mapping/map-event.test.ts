@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEvent, type AcceptedEvent } from '../events/schema';
+import { parseEvent, type KnownAcceptedEvent } from '../events/schema';
+import { trustedEventTime } from '../events/time';
 import { eventHitSchema } from '../xtremepush/hit';
 import { mapEvent, sourceEventName, type MappingResult, type StitchedIdentity } from './map-event';
 import { DEFAULT_PRESET, type Mappings } from './preset';
@@ -8,10 +9,11 @@ import { DEFAULT_PRESET, type Mappings } from './preset';
 const RECEIVED_AT = '2026-06-06T12:00:00.000Z';
 
 /** An event as ingest accepts it: validated by the real schema, then given a messageId and receivedAt. */
-function accepted(body: Record<string, unknown>, extra: Partial<Pick<AcceptedEvent, 'receivedAt'>> = {}): AcceptedEvent {
+function accepted(body: Record<string, unknown>, extra: Partial<Pick<KnownAcceptedEvent, 'receivedAt' | 'at'>> = {}): KnownAcceptedEvent {
   const parsed = parseEvent(undefined, { userId: 'crm-12345', ...body });
   if (!parsed.success) assert.fail(`test event is invalid: ${parsed.error.message}`);
-  return { ...parsed.data, messageId: 'msg-1', receivedAt: RECEIVED_AT, ...extra };
+  const at = trustedEventTime(parsed.data, new Date(RECEIVED_AT));
+  return { ...parsed.data, messageId: 'msg-1', receivedAt: RECEIVED_AT, at, ...extra } as KnownAcceptedEvent;
 }
 
 const identity = (storedTraits: Record<string, unknown> = {}): StitchedIdentity => ({ userId: 'crm-12345', storedTraits });
@@ -23,7 +25,7 @@ function sent(result: MappingResult) {
 
 describe('DEFAULT_PRESET (seed 000)', () => {
   test('lists exactly the six Default preset event mappings and drops everything else', () => {
-    assert.deepEqual(DEFAULT_PRESET.events, {
+    assert.deepEqual(Object.fromEntries(DEFAULT_PRESET.events), {
       page: 'page_view',
       'Product Viewed': 'product_viewed',
       'Product Added': 'add_to_cart',
@@ -72,11 +74,34 @@ describe('mapEvent with the Default preset', () => {
     assert.equal(result.action, 'drop');
   });
 
-  test('identify is not in the Default preset: dropped as unmapped', () => {
-    const result = mapEvent(accepted({ type: 'identify', traits: { email: 'a@b.c' } }), identity(), DEFAULT_PRESET);
-    assert.equal(result.action, 'drop');
-    assert.equal(result.sourceEvent, 'identify');
+  test('identify, group and alias are not in the Default preset: what they say is stored, nothing is sent', () => {
+    for (const body of [{ type: 'identify', traits: { email: 'a@b.c' } }, { type: 'group', groupId: 'g1' }, { type: 'alias', previousId: 'anon-1' }]) {
+      const result = mapEvent(accepted(body), identity(), DEFAULT_PRESET);
+      assert.equal(result.action, 'store', JSON.stringify(result));
+      assert.equal(result.sourceEvent, body.type);
+    }
+  });
+
+  test('screen is not in the Default preset: dropped as unmapped, with a readable reason', () => {
+    const result = mapEvent(accepted({ type: 'screen', name: 'Basket' }), identity(), DEFAULT_PRESET);
     assert.equal(result.action === 'drop' && result.reason, 'unmapped_event');
+    assert.match(result.action === 'drop' ? result.detail : '', /"screen" has no Xtremepush event/);
+  });
+
+  test('a mapped screen is sent with its name, category and properties in value', () => {
+    const mappings: Mappings = { ...DEFAULT_PRESET, events: new Map([...DEFAULT_PRESET.events, ['screen', 'screen_view']]) };
+    const hit = sent(mapEvent(accepted({ type: 'screen', name: 'Basket', category: 'Shop', properties: { items: 2 } }), identity(), mappings));
+    assert.equal(hit.event, 'screen_view');
+    assert.deepEqual(hit.value, { name: 'Basket', category: 'Shop', items: 2 });
+  });
+
+  test('event and property names of Object.prototype are ordinary names: unmapped, and passed as data', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__defineGetter__']) {
+      const result = mapEvent(accepted({ type: 'track', event: name }), identity(), DEFAULT_PRESET);
+      assert.equal(result.action === 'drop' && result.reason, 'unmapped_event', name);
+    }
+    const hit = sent(mapEvent(accepted({ type: 'track', event: 'Signed Up', properties: { toString: 'x', constructor: 1, valueOf: true } }), identity(), DEFAULT_PRESET));
+    assert.deepEqual(hit.value, { toString: 'x', constructor: 1, valueOf: true });
   });
 
   test('the seed 000 purchase example yields exactly the documented hit', () => {
@@ -161,7 +186,7 @@ describe('mapEvent with the Default preset', () => {
     assert.equal(sent(mapEvent(event, identity(), DEFAULT_PRESET)).timestamp, '2025-12-31 20:30:05 +00:00');
   });
 
-  test('the timestamp falls back to originalTimestamp, then to receivedAt', () => {
+  test('the timestamp is the event\'s trusted time: its timestamp, else originalTimestamp, else receivedAt', () => {
     const withOriginal = accepted({ type: 'track', event: 'Signed Up', originalTimestamp: '2026-06-05T10:00:00Z' });
     assert.equal(sent(mapEvent(withOriginal, identity(), DEFAULT_PRESET)).timestamp, '2026-06-05 10:00:00 +00:00');
 

@@ -37,17 +37,27 @@ export function resolveMappings(document: unknown, source: string): Mappings {
     );
   }
   const file = parsed.data;
-  const base: Mappings = file.preset === 'default' ? DEFAULT_PRESET : { events: {}, traits: {}, properties: {}, constants: {}, defaults: { action: 'drop' } };
+  const base: Mappings = file.preset === 'default' ? DEFAULT_PRESET : { events: new Map(), traits: new Map(), properties: new Map(), constants: {}, defaults: { action: 'drop' } };
   return {
-    events: withoutNulls({ ...base.events, ...file.events }),
-    traits: withoutNulls({ ...base.traits, ...file.traits }),
-    properties: { ...base.properties, ...file.properties },
+    events: overlay(base.events, file.events),
+    traits: overlay(base.traits, file.traits),
+    properties: new Map([...base.properties, ...Object.entries(file.properties)]),
     constants: {
       value: { ...base.constants.value, ...file.constants.value },
       user_attributes: { ...base.constants.user_attributes, ...file.constants.user_attributes },
     },
     defaults: { action: file.defaults.action ?? base.defaults.action },
   };
+}
+
+/** The base entries changed by the file's: `null` removes one. */
+function overlay<T>(base: ReadonlyMap<string, T>, changes: Record<string, T | null>): Map<string, T> {
+  const merged = new Map(base);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) merged.delete(key);
+    else merged.set(key, value);
+  }
+  return merged;
 }
 
 /** Reads a YAML or JSON mappings file; any problem is reported with the file and the place at fault. */
@@ -62,8 +72,4 @@ export function loadMappingsFile(file: string, cwd = process.cwd()): Mappings {
   const document = YAML.parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) throw new MappingsError(full, document.errors.map((e) => e.message.split('\n')[0]!));
   return resolveMappings(document.toJS(), full);
-}
-
-function withoutNulls<T>(record: Record<string, T | null>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, T] => entry[1] !== null));
 }

@@ -15,7 +15,8 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
-import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/signals';
+import { idDigest } from '../events/ids';
+import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
 
@@ -79,7 +80,18 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   };
   const event = (messageId: string, fields: Record<string, unknown>) => ({ messageId, timestamp: '2026-06-06T11:36:00.000Z', ...fields });
 
-  // deliverEvent: delivered after one transient failure (a 503, then a backoff timer, then 200).
+  // deliverEvent: delivered at the first attempt, in one workflow task (the usual path).
+  const first = await send(stack, '/v1/track', event('fixture-delivered-first', {
+    userId: 'crm-fixture-0',
+    event: 'Order Completed',
+    properties: { order_id: 'ORD-FIXTURE-0', revenue: 10, currency: 'EUR' },
+    context: MARKETING_GRANTED,
+  }));
+  const firstResult = await deliveryOf(first);
+  if (firstResult.outcome !== 'delivered' || firstResult.attempts.count !== 1) throw new Error(`expected delivery on attempt 1: ${JSON.stringify(firstResult)}`);
+  await record('deliverEvent-delivered-first-attempt', first, { type: 'deliverEvent', status: 'COMPLETED' });
+
+  // deliverEvent: delivered after one transient failure (a 503, then a backoff timer, then the retrying activity).
   stack.simulator.failNext(1, { status: 503 });
   const retried = await send(stack, '/v1/track', event('fixture-delivered-503', {
     userId: 'crm-fixture-1',
@@ -88,7 +100,7 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
     context: MARKETING_GRANTED,
   }));
   const retriedResult = await deliveryOf(retried);
-  if (retriedResult.outcome !== 'delivered' || retriedResult.attempts.length !== 2) throw new Error(`expected delivery on attempt 2: ${JSON.stringify(retriedResult)}`);
+  if (retriedResult.outcome !== 'delivered' || retriedResult.attempts.count !== 2) throw new Error(`expected delivery on attempt 2: ${JSON.stringify(retriedResult)}`);
   await record('deliverEvent-delivered-after-503', retried, { type: 'deliverEvent', status: 'COMPLETED' });
 
   // deliverEvent: dropped for consent (no consent information, and the default is deny).
@@ -112,7 +124,7 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   if (released.outcome !== 'delivered' || released.userId !== 'crm-fixture-4') throw new Error(`expected the held event delivered: ${JSON.stringify(released)}`);
   await record('deliverEvent-held-then-released', held, { type: 'deliverEvent', status: 'COMPLETED' });
   await record('deliverEvent-identify-links-anonymous', identify, { type: 'deliverEvent', status: 'COMPLETED' });
-  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, anonymousId), { type: 'holdAnonymousEvents', status: 'COMPLETED' });
+  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, idDigest(anonymousId)), { type: 'holdAnonymousEvents', status: 'COMPLETED' });
 
   // recordMessageEvent: an unsubscribe, which also revokes marketing consent; recordChannelWebhook: a channel call.
   const unsubscribe = await postWebhook(stack, `/webhooks/xtremepush/${WEBHOOK.name}`, {

@@ -22,14 +22,20 @@ function connectionOptions(temporal: TemporalConfig, address: string) {
   return { address, tls: tlsOptions, apiKey: temporal.apiKey };
 }
 
+/**
+ * A client of the service's namespace, with its payload codec. Given a worker's NativeConnection it shares it (which
+ * eager workflow start needs), and `close` leaves that connection to its worker.
+ */
 export async function connectClient(
   temporal: TemporalConfig,
   address: string,
   plugins: ClientPlugin[] = [],
-): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect(connectionOptions(temporal, address));
+  shared?: NativeConnection,
+): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = shared ?? (await Connection.connect(connectionOptions(temporal, address)));
   const dataConverter = dataConverterFor(temporal.payloadEncryptionKeys);
-  return { client: new Client({ connection, namespace: temporal.namespace, dataConverter, plugins }), connection };
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter, plugins });
+  return { client, close: shared ? async () => undefined : () => connection.close() };
 }
 
 export function connectWorkerConnection(temporal: TemporalConfig, address: string): Promise<NativeConnection> {

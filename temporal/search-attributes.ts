@@ -1,13 +1,13 @@
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from 'pino';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
 /**
  * Registers the project's custom search attributes where missing. Needs operator rights on the namespace; on Temporal
  * Cloud, where they are added through the Cloud UI or tcld instead, it logs what to add and carries on.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string, logger: Logger): Promise<void> {
+export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string, logger: Logger): Promise<void> {
   const { IndexedValueType } = temporal.api.enums.v1;
   const wanted = Object.fromEntries(
     SEARCH_ATTRIBUTE_KEYS.map((key) => [

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../config/load';
-import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, send, startTestStack, type StoreKind, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, send, startTestStack, type StoreKind, type TestStack } from './harness';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-mappings-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -90,7 +90,7 @@ describe('user_id policy', () => {
     const allowed = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId: 'crm-42', event: 'Signed Up', context: MARKETING_GRANTED }));
     assert.equal(allowed.outcome, 'delivered');
     assert.deepEqual(
-      stack.simulator.received().map((r) => (r.body as { user_id: string }).user_id),
+      hitRequests(stack.simulator).map((r) => (r.body as { user_id: string }).user_id),
       ['crm-42'],
     );
   });

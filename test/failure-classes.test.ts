@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { resumeParked } from '../client';
-import { circuitStateQuery, circuitWorkflowId } from '../workflows/signals';
-import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, send, startTestStack, type TestStack } from './harness';
+import { inspectDelivery } from '../client/inspect';
+import { circuitStateQuery, circuitWorkflowId, type DeliveryFailureDetails } from '../workflows/contracts';
+import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, send, startTestStack, type TestStack } from './harness';
 
 let unique = 0;
 const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${unique++}`;
@@ -29,19 +30,20 @@ const parked = (stack: TestStack, workflowId: string) =>
   eventually(async () => (await outcomeOf(stack, workflowId)) === 'parked', `${workflowId} to park`);
 
 describe('auth failures park the delivery until the credentials work again', () => {
-  const REVOKED = 'revoked-token-31c7';
+  const TOKEN = 'rotating-token-31c7';
   let stack: TestStack;
   before(async () => {
     stack = await startTestStack({
-      env: { XTREMEPUSH_APP_TOKEN: REVOKED, CIRCUIT_PROBE_INTERVAL: '2s' },
-      simulator: { eu: { projects: [{ name: 'eu-project', token: EU_TOKEN }] } },
+      env: { XTREMEPUSH_APP_TOKEN: TOKEN, CIRCUIT_PROBE_INTERVAL: '2s' },
+      simulator: { eu: { projects: [{ name: 'eu-project', token: TOKEN }] } },
     });
   });
   after(async () => {
     await stack?.close();
   });
 
-  test('a 401 parks after exactly one attempt, says what to check, and completes once the token works', async () => {
+  test('a token revoked while running: a 401 parks after exactly one attempt, says what to check, and completes once the token works', async () => {
+    stack.simulator.revokeToken(TOKEN);
     const userId = id('auth');
     const workflowId = await send(stack, '/v1/track', { userId, event: 'Signed Up', context: MARKETING_GRANTED });
     await parked(stack, workflowId);
@@ -54,16 +56,16 @@ describe('auth failures park the delivery until the credentials work again', () 
     );
 
     // Xtremepush support restores the token; the operator asks for a probe now instead of waiting for the next one.
-    stack.simulator.addProject('eu', { name: 'restored', token: REVOKED });
+    stack.simulator.addProject('eu', { name: 'restored', token: TOKEN });
     await resumeParked(stack.service.client, 'xtremepush');
     const delivered = await stack.service.deliveries.result(workflowId);
     assert.equal(delivered.outcome, 'delivered');
     assert.equal(stack.simulator.hits({ user_id: userId }).length, 1);
-    assert.ok(!JSON.stringify(await stack.service.client.workflow.getHandle(workflowId).fetchHistory()).includes(REVOKED));
-    stack.simulator.revokeToken(REVOKED);
+    assert.ok(!JSON.stringify(await stack.service.client.workflow.getHandle(workflowId).fetchHistory()).includes(TOKEN));
   });
 
   test('a revoked token parks 100 deliveries with a handful of calls; restored, all 100 are delivered exactly once', async (t) => {
+    stack.simulator.revokeToken(TOKEN);
     const before = stack.simulator.received().length;
     const users = Array.from({ length: 100 }, () => id('bulk'));
     const res = await stack.post('/v1/batch', {
@@ -80,7 +82,7 @@ describe('auth failures park the delivery until the credentials work again', () 
     t.diagnostic(`calls that reached Xtremepush while 100 deliveries parked: ${calls}`);
     assert.ok(calls <= 5, `${calls} calls reached Xtremepush while the token was revoked`);
 
-    stack.simulator.addProject('eu', { name: 'restored-again', token: REVOKED });
+    stack.simulator.addProject('eu', { name: 'restored-again', token: TOKEN });
     await resumeParked(stack.service.client, 'xtremepush');
     const results = await Promise.all(workflowIds.map((w) => stack.service.deliveries.result(w)));
     assert.ok(results.every((r) => r.outcome === 'delivered'));
@@ -139,26 +141,36 @@ describe('other failure classes', () => {
     try {
       const failure = await failureOf(stack, await send(stack, '/v1/track', { userId, event: 'Signed Up', context: MARKETING_GRANTED }));
       assert.equal(failure.type, 'retries_exhausted');
-      const [details] = failure.details as [{ attempts: Array<{ response: { status: number } }> }];
+      const [details] = failure.details as [DeliveryFailureDetails];
       const sent = attemptsFor(stack, userId).length;
       assert.ok(sent >= 3, `only ${sent} attempts`);
-      assert.equal(details.attempts.length, sent, 'every attempt is in the failure details');
-      assert.ok(details.attempts.every((a) => a.response.status === 503));
+      assert.equal(details.attempts.count, sent, 'the failure counts every attempt');
+      assert.equal(details.attempts.first!.response?.status, 503);
+      assert.equal(details.attempts.last!.response?.status, 503);
     } finally {
       stack.simulator.reset();
     }
   });
 });
 
-test('a token of the other region is accepted but lands in no project (seed 000: wrong region)', async () => {
-  const other = await startTestStack({ env: { XTREMEPUSH_APP_TOKEN: US_TOKEN } });
+test('started with the other region\'s token, nothing is sent: every delivery parks naming the region, and is delivered once the setting is fixed', async () => {
+  // A US project's token on the EU host: event hits would be accepted there and land in no project.
+  const other = await startTestStack({ env: { XTREMEPUSH_APP_TOKEN: US_TOKEN, CIRCUIT_PROBE_INTERVAL: '1s' } });
   try {
-    const workflowId = await send(other, '/v1/track', { userId: 'wrong-region', event: 'Signed Up', context: MARKETING_GRANTED });
-    const result = await other.service.deliveries.result(workflowId);
-    assert.equal(result.outcome, 'delivered', 'Xtremepush answers success, so the delivery cannot tell (doctor can)');
-    assert.equal(other.simulator.received().length, 1);
-    assert.equal(other.simulator.received()[0]!.project, null);
-    assert.equal(other.simulator.hits().length, 0);
+    const users = Array.from({ length: 5 }, () => id('region'));
+    const res = await other.post('/v1/batch', { batch: users.map((userId) => ({ type: 'track', userId, event: 'Signed Up', context: MARKETING_GRANTED })) });
+    const workflowIds: string[] = res.body.deliveries.map((d: { workflowId: string }) => d.workflowId);
+    for (const workflowId of workflowIds) await parked(other, workflowId);
+    assert.deepEqual(hitRequests(other.simulator), [], 'no event was sent into the wrong region');
+    const inspection = await inspectDelivery(other.service.client, workflowIds[0]!);
+    assert.match(inspection.attempts.last!.outcome === 'failed' ? inspection.attempts.last!.message : '', /the token belongs to the US region/);
+    assert.match(inspection.details ?? '', /belongs to the US region.*set XTREMEPUSH_API_BASE_URL=/);
+
+    // The operator points the integration at the US host and restarts; the probe finds it fixed.
+    await other.restart({ XTREMEPUSH_API_BASE_URL: other.simulator.urls.us });
+    const results = await Promise.all(workflowIds.map((w) => other.service.deliveries.result(w)));
+    assert.ok(results.every((r) => r.outcome === 'delivered'));
+    for (const userId of users) assert.equal(other.simulator.hits({ user_id: userId, project: 'us-project' }).length, 1, `${userId} delivered once`);
   } finally {
     await other.close();
   }

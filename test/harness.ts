@@ -28,8 +28,11 @@ export interface TestStack {
   /** Every log line the service wrote, for asserting that secrets never reach the logs. */
   logs: string[];
   post(path: string, body: unknown, writeKey?: string): Promise<{ status: number; headers: Headers; body: any }>;
-  /** Stops the worker and the API (as a crash-free deploy would) and starts them again on the same queue and store. */
-  restart(): Promise<void>;
+  /**
+   * Stops the worker and the API (as a crash-free deploy would) and starts them again on the same queue and store,
+   * with some settings changed if given (a corrected token, say).
+   */
+  restart(changes?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,9 @@ export async function startTestStack(
   const env: Record<string, string> = {
     XTREMEPUSH_APP_TOKEN: EU_TOKEN,
     XTREMEPUSH_API_BASE_URL: simulator.urls.eu,
+    // The simulator stands in for both region hosts, so a token of the other region is recognised as such.
+    XTREMEPUSH_EU_HOST: simulator.urls.eu,
+    XTREMEPUSH_US_HOST: simulator.urls.us,
     INGEST_WRITE_KEYS: WRITE_KEY,
     API_PORT: '0',
     TEMPORAL_ADDRESS: requireEnv('TEST_TEMPORAL_ADDRESS'),
@@ -78,7 +84,7 @@ export async function startTestStack(
     LOG_LEVEL: 'debug',
     ...(typeof options.env === 'function' ? options.env(simulator) : options.env),
   };
-  const config = loadConfig(env);
+  let config = loadConfig(env);
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -114,8 +120,9 @@ export async function startTestStack(
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
     },
-    async restart() {
+    async restart(changes) {
       await stack.service.close();
+      if (changes) config = loadConfig(Object.assign(env, changes));
       stack.service = await start();
       stack.apiUrl = stack.service.apiUrl!;
     },
@@ -152,6 +159,11 @@ export function historyStrings(value: unknown, out: string[] = []): string[] {
   else if (Array.isArray(value)) value.forEach((v) => historyStrings(v, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => historyStrings(v, out));
   return out;
+}
+
+/** Requests that carried events to Xtremepush (not the read-only calls that check the App Token). */
+export function hitRequests(simulator: Simulator) {
+  return simulator.received().filter((r) => r.path.startsWith('/api/external/hit/'));
 }
 
 /** Posts one event, expecting it accepted, and returns the workflow id of its (first) delivery. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { MARKETING_GRANTED, eventually, send, spawnEntry, startTestStack, type TestStack } from './harness';
+import { MARKETING_GRANTED, eventually, hitRequests, send, spawnEntry, startTestStack, type TestStack } from './harness';
 import { freePort } from './ports';
 
 let unique = 0;
@@ -85,7 +85,8 @@ describe('worker processes', () => {
   let stack: TestStack;
   const children: ChildProcess[] = [];
   before(async () => {
-    stack = await startTestStack({ worker: false });
+    // One event a request: these tests are about processes dying and draining mid-call, so keep many calls in flight.
+    stack = await startTestStack({ worker: false, env: { XTREMEPUSH_MAX_BATCH_EVENTS: '1' } });
   });
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -120,8 +121,8 @@ describe('worker processes', () => {
     stack.simulator.failNext(5, { status: 200, delayMs: 1500 }); // under the 2 s attempt timeout
     const users = Array.from({ length: 5 }, () => id('drain'));
     const workflowIds = await Promise.all(users.map((userId) => send(stack, '/v1/track', { userId, event: 'Signed Up', context: MARKETING_GRANTED })));
-    await eventually(async () => stack.simulator.received().length >= 5, 'the five calls to be in flight').catch((e) => {
-      throw new Error(`${e.message}: received ${stack.simulator.received().length}\n${worker.output().slice(-3000)}`);
+    await eventually(async () => hitRequests(stack.simulator).length >= 1, 'the calls to be in flight').catch((e) => {
+      throw new Error(`${e.message}: received ${hitRequests(stack.simulator).length}\n${worker.output().slice(-3000)}`);
     });
     worker.child.kill('SIGTERM');
     assert.equal(await worker.exited, 0, worker.output());
@@ -131,10 +132,10 @@ describe('worker processes', () => {
     await startWorkerProcess(stack, children);
     const results = await Promise.all(workflowIds.map((w) => stack.service.deliveries.result(w)));
     assert.deepEqual(
-      results.map((r) => r.outcome === 'delivered' && r.attempts.length),
+      results.map((r) => r.outcome === 'delivered' && r.attempts.count),
       [1, 1, 1, 1, 1],
-      JSON.stringify(results.map((r) => r.outcome === 'delivered' && r.attempts.map((a) => (a.outcome === 'failed' ? a.message : a.outcome)))),
+      JSON.stringify(results.map((r) => r.outcome === 'delivered' && r.attempts.last)),
     );
-    assert.equal(stack.simulator.received().length, 5);
+    assert.equal(stack.simulator.hits().length, 5);
   });
 });

@@ -66,7 +66,9 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
     trackWorkflowId = track.deliveries[0]!.workflowId;
     assert.equal((await client.workflow.getHandle(trackWorkflowId).result()).outcome, 'delivered');
 
-    const received = (await (await fetch(`http://127.0.0.1:${ports.eu}/__simulator/received`)).json()) as Array<{ body: unknown; project: string }>;
+    const received = ((await (await fetch(`http://127.0.0.1:${ports.eu}/__simulator/received`)).json()) as Array<{ path: string; body: unknown; project: string }>).filter(
+      (r) => r.path.startsWith('/api/external/hit/'),
+    );
     assert.equal(received.length, 1);
     assert.equal(received[0]!.project, 'sandbox-eu');
     assert.deepEqual(received[0]!.body, {

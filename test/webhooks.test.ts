@@ -180,7 +180,7 @@ describe('feedback into deliveries', () => {
 
     const unsubscribe = { event: 'message_unsubscribe', time: Math.floor(Date.parse('2026-02-01T00:00:00Z') / 1000), properties: { user_id: userId, message_type: 'email' } };
     const res = await postWebhook('/webhooks/xtremepush/main', unsubscribe, basic);
-    assert.deepEqual(await recorded(res.body.workflowId), { userId, consentRevoked: ['marketing'] });
+    assert.deepEqual(await recorded(res.body.workflowId), { userId, consentRevoked: ['marketing'], consentGranted: [] });
     assert.deepEqual(await store().getConsent(userId), { marketing: false });
 
     const after = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId, event: 'Product Viewed', timestamp: '2026-03-01T00:00:00Z' }));

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TemporalUnavailableError } from '../client/delivery-client';
+import { TemporalUnavailableError } from '../client/start-errors';
+import { doorProblems } from '../events/door';
 import type { WebhookClient } from '../client/webhook-client';
 import { describeIssues } from '../events/schema';
 import { isAuthorised } from './auth';
@@ -48,10 +49,15 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
   const unavailable = (reply: FastifyReply) =>
     reply.code(503).header('retry-after', '5').send({ success: false, error: 'temporarily unable to record webhooks; retry later' });
 
+  const invalid = (reply: FastifyReply, what: string, problems: string[]) =>
+    reply.code(400).send({ success: false, error: `invalid ${what}: ${problems.join('; ')}` });
+
   app.post<{ Params: ConnectionParams }>('/webhooks/xtremepush/:connection', routeOptions, async (request, reply) => {
+    const door = doorProblems(request.body, '', null);
+    if (door.length > 0) return invalid(reply, 'message event', door);
     const parsed = messageEventSchema.safeParse(request.body);
     if (!parsed.success) {
-      return reply.code(400).send({ success: false, error: `invalid message event: ${describeIssues(parsed.error).join('; ')}` });
+      return invalid(reply, 'message event', describeIssues(parsed.error));
     }
     try {
       const recorded = await options.webhooks.recordMessageEvent(connectionOf(request), parsed.data);
@@ -63,8 +69,10 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookRoutes
   });
 
   app.post<{ Params: ConnectionParams }>('/webhooks/xtremepush/:connection/channel', routeOptions, async (request, reply) => {
+    const door = doorProblems(request.body, '', null);
+    if (door.length > 0) return invalid(reply, 'webhook body', door);
     const parsed = channelWebhookSchema.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ success: false, error: `invalid webhook body: ${describeIssues(parsed.error).join('; ')}` });
+    if (!parsed.success) return invalid(reply, 'webhook body', describeIssues(parsed.error));
     try {
       return reply.code(200).send({ success: true, ...(await options.webhooks.recordChannelWebhook(connectionOf(request), request.body)) });
     } catch (error) {

@@ -60,3 +60,8 @@ export const channelWebhookSchema = z.union([z.record(z.string(), z.unknown()), 
 export function isUnsubscribe(event: MessageEvent): boolean {
   return /unsubscribe/i.test(event.event);
 }
+
+/** An explicit opt-in again (`message_subscribe`, `resubscribe`, ...): it lifts an earlier unsubscribe. */
+export function isResubscribe(event: MessageEvent): boolean {
+  return /(^|_)(re)?subscribe/i.test(event.event) && !isUnsubscribe(event);
+}

@@ -27,6 +27,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Wo
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    // A bug in workflow code ends the delivery as Failed, saying what went wrong (and `replay` redelivers it once
+    // fixed), instead of retrying its workflow task for ever. Nondeterminism still retries: a deploy can fix it.
+    workflowFailureErrorTypes: { '*': ['TypeError', 'RangeError', 'ReferenceError'] },
     dataConverter: options.dataConverter,
     plugins: options.plugins,
   });

@@ -1,19 +1,12 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { circuitStateQuery, parkDeliverySignal, probeNowSignal, resumeDeliverySignal } from './signals';
+import { circuitStateQuery, parkDeliverySignal, probeNowSignal, resumeDeliverySignal, type CircuitInput } from './contracts';
 
 const { probeIntegration } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 1 },
   summary: 'probe Xtremepush credentials',
 });
-
-export interface CircuitInput {
-  integrationId: string;
-  probeIntervalMs: number;
-  /** Carried over by continue-as-new. */
-  parked?: string[];
-}
 
 /**
  * One per integration while Xtremepush refuses its credentials or configuration. Parked deliveries register here;

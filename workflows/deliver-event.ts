@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -9,110 +10,110 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { AcceptedEvent } from '../events/schema';
-import type { StitchedIdentity } from '../mapping/map-event';
-import { countOutcome, recordLatency } from './metrics';
-import { SA } from './search-attributes';
-import { heldEventDoneSignal, holdWorkflowId, identifiedSignal, releaseHeldEventSignal } from './signals';
-import { sendWithPolicy } from './send-with-policy';
-import type { DeliverEventInput, DeliveryResult, DropReason } from './types';
+import type { PreparedDelivery } from '../activities/prepare';
+import {
+  heldEventDoneSignal,
+  releaseHeldEventSignal,
+  SA,
+  type DeliverEventInput,
+  type DeliveryAttempt,
+  type DeliveryProgress,
+  type DeliveryResult,
+} from './contracts';
+import { dropped, failed, stored } from './outcomes';
+import { CHANNEL_WAIT_MS, record, retryUntilDelivered } from './retries';
+import { withStoreRetries } from './store-retries';
 
-/** Consent and mapping are quick decisions over configuration: local activities keep the history short. */
-const { checkConsent, mapEvent } = proxyLocalActivities<Activities>({
+/**
+ * Stitching, consent and mapping read the identity store once: a local activity, run in the delivery's first workflow
+ * task with no round trip through the server. A few quick retries ride out a blip; a longer outage of the store is
+ * retried here, visibly, up to the retry horizon.
+ */
+const { prepareDelivery } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
-  retry: { maximumInterval: '10s' },
-});
-
-const { stitchIdentity } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumInterval: '1m' },
-  summary: 'stitch identity',
+  retry: { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: ['invalid_event'] },
 });
 
 const { holdForIdentify } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { maximumInterval: '1m' },
+  retry: { maximumInterval: '1m', maximumAttempts: 20 },
   summary: 'hold until the anonymousId is identified',
 });
 
-/** One event to one Xtremepush integration: stitch identity -> check consent -> map -> deliver. */
+/**
+ * One event to one Xtremepush integration: stitch identity -> check consent -> map -> deliver. An event delivered at the
+ * first attempt costs one workflow task: both local activities, one search-attribute upsert, done.
+ */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
-  const { integrationId, event } = input;
+  if (input.progress) return retryUntilDelivered(input, input.progress);
+  const { integrationId } = input;
+  let prepared = await prepare(input);
+  if (prepared.kind !== 'unidentified') return act(input, prepared);
 
-  const stitched = await stitchIdentity(event);
-  await announceLink(integrationId, event);
-  if (stitched) return deliverAs(input, stitched);
-  if (event.type !== 'track' && event.type !== 'page') {
-    return drop(integrationId, 'unidentified', `the ${event.type} has no userId: nothing to link`);
-  }
-
-  const userId = await waitForIdentify(input);
-  if (!userId) {
-    return drop(integrationId, 'unidentified', `no identify linked anonymousId ${event.anonymousId} to a user within the hold window`);
-  }
+  const { holdWorkflowId } = prepared;
+  const userId = await waitForIdentify(input, holdWorkflowId, prepared.anonymousId);
+  if (!userId) return dropped(integrationId, 'unidentified', 'no identify linked this anonymousId to a user within the hold window');
   try {
-    const identity = await stitchIdentity({ ...event, userId });
-    return await deliverAs(input, identity!);
+    prepared = await prepare(input, userId);
+    return await act(input, prepared);
   } finally {
     // Lets the hold release the next event of this anonymousId, in order.
-    await getExternalWorkflowHandle(holdWorkflowId(integrationId, event.anonymousId!))
+    await getExternalWorkflowHandle(holdWorkflowId)
       .signal(heldEventDoneSignal, { workflowId: workflowInfo().workflowId })
       .catch(() => undefined);
   }
 }
 
-/** An identify or alias that linked an anonymous id tells that id's hold, if one exists, to release its events. */
-async function announceLink(integrationId: string, event: AcceptedEvent): Promise<void> {
-  const linkedId = event.type === 'identify' ? event.anonymousId : event.type === 'alias' ? event.previousId : undefined;
-  if (!linkedId || !event.userId) return;
-  // No hold running means nothing waits; one started later finds the stored link itself.
-  await getExternalWorkflowHandle(holdWorkflowId(integrationId, linkedId))
-    .signal(identifiedSignal, { userId: event.userId })
-    .catch(() => undefined);
+async function act(input: DeliverEventInput, prepared: PreparedDelivery): Promise<DeliveryResult> {
+  const { integrationId } = input;
+  switch (prepared.kind) {
+    case 'drop':
+      return dropped(integrationId, prepared.reason, prepared.detail);
+    case 'stored':
+      return stored(integrationId, prepared.userId, prepared.detail);
+    case 'unidentified':
+      return dropped(integrationId, 'unidentified', 'the event was released as a user the identity store does not know');
+    case 'send':
+      break;
+  }
+  const { sendFirstAttempt } = proxyLocalActivities<Activities>({
+    startToCloseTimeout: input.retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
+    retry: { maximumAttempts: 1 },
+  });
+  const first = await sendFirstAttempt({ integrationId, hit: prepared.hit }).catch((error: unknown) => unanswered(error));
+  const progress: DeliveryProgress = {
+    hit: prepared.hit,
+    sourceEvent: prepared.sourceEvent,
+    userId: prepared.userId,
+    attempts: { count: 0, first: null, last: null },
+    retryingSince: Date.now(),
+  };
+  record(progress, first);
+  return retryUntilDelivered(input, progress);
+}
+
+/** The first attempt itself failed (worker lost, timeout): nobody knows whether Xtremepush got the hit; retry as transient. */
+function unanswered(error: unknown): DeliveryAttempt {
+  const reason = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
+  return { attempt: 1, at: new Date().toISOString(), url: null, response: null, outcome: 'failed', failureClass: 'transient', message: `the attempt did not complete: ${reason}` };
+}
+
+function prepare(input: DeliverEventInput, asUser?: string): Promise<PreparedDelivery> {
+  return withStoreRetries(
+    'Reading the identity store',
+    input.retry.horizonMs,
+    () => prepareDelivery({ integrationId: input.integrationId, event: input.event, asUser }),
+    (failureClass, message) => failed(input.integrationId, failureClass, message, { count: 0, first: null, last: null }, null),
+  );
 }
 
 /** Waits durably (a signal, not polling) for the hold to release this event as a known user. */
-async function waitForIdentify({ integrationId, event, holdWindowMs }: DeliverEventInput): Promise<string | null> {
+async function waitForIdentify({ integrationId, event, holdWindowMs }: DeliverEventInput, holdWorkflowId: string, anonymousId: string): Promise<string | null> {
   let releasedAs: string | null = null;
   setHandler(releaseHeldEventSignal, ({ userId }) => void (releasedAs ??= userId));
   upsertSearchAttributes([{ key: SA.outcome, value: 'held' }]);
-  setCurrentDetails(`Held: waiting up to ${Math.round(holdWindowMs / 1000)} s for an identify of this anonymousId`);
-  await holdForIdentify({
-    integrationId,
-    anonymousId: event.anonymousId!,
-    workflowId: workflowInfo().workflowId,
-    at: event.timestamp ?? event.originalTimestamp ?? event.receivedAt,
-    deadline: Date.now() + holdWindowMs,
-  });
+  setCurrentDetails(`Held: waiting up to ${Math.round(holdWindowMs / 1000)} s for an identify of this anonymousId (hold \`${holdWorkflowId}\`)`);
+  await holdForIdentify({ integrationId, anonymousId, workflowId: workflowInfo().workflowId, at: event.at, deadline: Date.now() + holdWindowMs });
   await condition(() => releasedAs !== null, holdWindowMs);
   return releasedAs;
-}
-
-async function deliverAs(input: DeliverEventInput, identity: StitchedIdentity): Promise<DeliveryResult> {
-  const { integrationId, event, retry } = input;
-  const consent = await checkConsent({ integrationId, event, userId: identity.userId });
-  if (!consent.allowed) return drop(integrationId, 'consent', consent.detail);
-
-  const mapping = await mapEvent({ integrationId, event, identity, consent });
-  if (mapping.action === 'drop') return drop(integrationId, mapping.reason, mapping.detail);
-  const { hit } = mapping;
-  upsertSearchAttributes([{ key: SA.xtremepushEvent, value: hit.event }]);
-  setCurrentDetails(`Delivering **${mapping.sourceEvent}** as **${hit.event}** to integration \`${integrationId}\``);
-
-  const attempts = await sendWithPolicy(integrationId, hit, retry);
-  upsertSearchAttributes([{ key: SA.outcome, value: 'delivered' }]);
-  setCurrentDetails(`Delivered **${hit.event}** (attempt ${attempts.length})`);
-  countOutcome(integrationId, 'delivered');
-  recordLatency(integrationId, event.receivedAt);
-  return { outcome: 'delivered', xtremepushEvent: hit.event, userId: hit.user_id, attempts, hit };
-}
-
-function drop(integrationId: string, reason: DropReason, detail: string): DeliveryResult {
-  countOutcome(integrationId, 'dropped', reason);
-  upsertSearchAttributes([
-    { key: SA.outcome, value: 'dropped' },
-    { key: SA.dropReason, value: reason },
-  ]);
-  setCurrentDetails(`Dropped: ${reason}. ${detail}`);
-  return { outcome: 'dropped', reason, detail };
 }

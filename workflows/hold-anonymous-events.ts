@@ -7,28 +7,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { heldEventDoneSignal, identifiedSignal, registerHeldEventSignal, releaseHeldEventSignal } from './signals';
+import { heldEventDoneSignal, identifiedSignal, registerHeldEventSignal, releaseHeldEventSignal, type HeldEvent, type HoldInput } from './contracts';
 
 const { resolveUserId } = proxyActivities<Activities>({ startToCloseTimeout: '30s', summary: 'look up anonymousId link' });
 
 /** A released delivery that does not report back within this time no longer holds up the ones after it. */
 const RELEASE_ACK_TIMEOUT_MS = 2 * 60_000;
-
-export interface HeldEvent {
-  workflowId: string;
-  /** When the event happened: held events are released in this order. */
-  at: string;
-  /** Workflow time after which the waiting delivery gives up by itself. */
-  deadline: number;
-}
-
-export interface HoldInput {
-  integrationId: string;
-  anonymousId: string;
-  /** Carried over by continue-as-new. */
-  pending?: HeldEvent[];
-  userId?: string | null;
-}
 
 /**
  * Serialises everything that happens to one anonymousId: waiting deliveries register here, identifies signal here,

@@ -1,4 +1,5 @@
 import { metricMeter } from '@temporalio/workflow';
+import type { FinalOutcome } from './vocabulary';
 
 /*
  * Delivery outcomes, counted where they are decided. Workflow metrics go through the Temporal runtime's exporter
@@ -6,7 +7,7 @@ import { metricMeter } from '@temporalio/workflow';
  * are created at use: the meter exists only inside a workflow, and clients import this module too.
  */
 
-export function countOutcome(integration: string, outcome: 'delivered' | 'dropped' | 'failed', reason = ''): void {
+export function countOutcome(integration: string, outcome: FinalOutcome, reason = ''): void {
   metricMeter.createCounter('sxp_deliveries', undefined, 'Deliveries that ended, by integration, outcome and reason').add(1, { integration, outcome, reason });
 }
 

@@ -1,33 +1,30 @@
-import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MessageEvent } from '../webhooks/schema';
-import { SA } from './search-attributes';
+import { SA, type RecordChannelWebhookInput, type RecordMessageEventInput } from './contracts';
+import { withStoreRetries } from './store-retries';
 
 const { storeMessageEvent, storeChannelWebhook } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { maximumInterval: '1m' },
+  retry: { maximumInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: ['invalid_event'] },
   summary: 'record webhook',
 });
 
-export interface RecordMessageEventInput {
-  /** The webhook's dedupe key (also in the workflow id). */
-  id: string;
-  connection: string;
-  /** Consent categories an unsubscribe revokes; not secret, so they travel with the event. */
-  unsubscribeCategories: string[];
-  event: MessageEvent;
-}
+/** Xtremepush documents no redelivery: a webhook is kept trying for a day while the store is down, then ends failed. */
+const RECORD_HORIZON_MS = 24 * 3_600_000;
+const failRecording = (failureClass: string, message: string) => ApplicationFailure.create({ type: failureClass, message, nonRetryable: true });
 
 /** Records a campaign message event against its user; an unsubscribe also revokes the user's consent. */
-export async function recordMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[] }> {
+export async function recordMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[]; consentGranted: string[] }> {
   const { event } = input;
-  const outcome = await storeMessageEvent(input);
+  const outcome = await withStoreRetries('Recording the webhook', RECORD_HORIZON_MS, () => storeMessageEvent(input), failRecording);
   if (event.properties.error_message) {
     upsertSearchAttributes([{ key: SA.errorMessage, value: searchableErrorMessage(event.properties.error_message, event.properties) }]);
   }
   setCurrentDetails(
     `Recorded **${event.event}**${outcome.userId ? ` for user \`${outcome.userId}\`` : ' (no user_id in the webhook)'}` +
-      (outcome.consentRevoked.length ? `; consent revoked: ${outcome.consentRevoked.join(', ')}` : ''),
+      (outcome.consentRevoked.length ? `; consent revoked: ${outcome.consentRevoked.join(', ')}` : '') +
+      (outcome.consentGranted.length ? `; consent granted again: ${outcome.consentGranted.join(', ')}` : ''),
   );
   return outcome;
 }
@@ -49,6 +46,6 @@ function searchableErrorMessage(message: string, properties: MessageEvent['prope
   return masked.replace(EMAIL, '[email]').replace(INTERNATIONAL_PHONE, '[phone]').slice(0, 256);
 }
 
-export async function recordChannelWebhook(input: { id: string; connection: string; receivedAt: string; body: unknown }): Promise<void> {
-  await storeChannelWebhook(input);
+export async function recordChannelWebhook(input: RecordChannelWebhookInput): Promise<void> {
+  await withStoreRetries('Recording the webhook', RECORD_HORIZON_MS, () => storeChannelWebhook(input), failRecording);
 }

@@ -48,7 +48,7 @@ describe('createXtremepushClient against the simulator', () => {
   beforeEach(() => sim.reset());
 
   test('sendEvent delivers the hit with apptoken in the body', async () => {
-    const exchange = await client.sendEvent(target, HIT);
+    const exchange = await client.sendEvents(target, [HIT]);
     assert.deepEqual(exchange.classification, { outcome: 'accepted', code: 200 });
     const received = sim.received();
     assert.equal(received.length, 1);
@@ -62,7 +62,7 @@ describe('createXtremepushClient against the simulator', () => {
   });
 
   test('the exchange shows the request with the token redacted and never contains the token', async () => {
-    const exchange = await client.sendEvent(target, HIT);
+    const exchange = await client.sendEvents(target, [HIT]);
     assert.equal(exchange.request.url, `${sim.urls.eu}/api/external/hit/event`);
     assert.deepEqual(exchange.request.body, { apptoken: REDACTED, ...HIT });
     assert.equal(exchange.response?.status, 200);
@@ -72,7 +72,7 @@ describe('createXtremepushClient against the simulator', () => {
 
   test('a 503 fault is transient and retryable', async () => {
     sim.failNext(1, { status: 503 });
-    const c = failure(await client.sendEvent(target, HIT));
+    const c = failure(await client.sendEvents(target, [HIT]));
     assert.equal(c.failureClass, 'transient');
     assert.equal(c.retryable, true);
     assert.equal(c.code, 503);
@@ -81,7 +81,7 @@ describe('createXtremepushClient against the simulator', () => {
 
   test('a 429 fault with retryAfterSeconds is throttled with retryAfterMs', async () => {
     sim.failNext(1, { status: 429, retryAfterSeconds: 3 });
-    const c = failure(await client.sendEvent(target, HIT));
+    const c = failure(await client.sendEvents(target, [HIT]));
     assert.equal(c.failureClass, 'throttled');
     assert.equal(c.retryable, true);
     assert.equal(c.code, 429);
@@ -89,7 +89,7 @@ describe('createXtremepushClient against the simulator', () => {
   });
 
   test('an unknown token is auth, and the unknown token is not in the exchange', async () => {
-    const exchange = await client.sendEvent({ apiBaseUrl: sim.urls.eu, appToken: 'not-a-token' }, HIT);
+    const exchange = await client.sendEvents({ apiBaseUrl: sim.urls.eu, appToken: 'not-a-token' }, [HIT]);
     const c = failure(exchange);
     assert.equal(c.failureClass, 'auth');
     assert.equal(c.retryable, false);
@@ -111,14 +111,14 @@ describe('createXtremepushClient against the simulator', () => {
   });
 
   test('a hit the simulator rejects as invalid is bad_request', async () => {
-    const c = failure(await client.sendEvent(target, { ...HIT, user_id: '' }));
+    const c = failure(await client.sendEvents(target, [{ ...HIT, user_id: '' }]));
     assert.equal(c.failureClass, 'bad_request');
     assert.equal(c.retryable, false);
   });
 
   test('an answer slower than timeoutMs is transient with no response', async () => {
     sim.failNext(1, { status: 200, delayMs: 2000 });
-    const exchange = await client.sendEvent(target, HIT);
+    const exchange = await client.sendEvents(target, [HIT]);
     assert.equal(exchange.response, null);
     const c = failure(exchange);
     assert.equal(c.failureClass, 'transient');
@@ -128,7 +128,7 @@ describe('createXtremepushClient against the simulator', () => {
 
   test('a refused connection is transient with no response', async () => {
     const port = await closedPort();
-    const exchange = await client.sendEvent({ apiBaseUrl: `http://127.0.0.1:${port}`, appToken: TOKEN }, HIT);
+    const exchange = await client.sendEvents({ apiBaseUrl: `http://127.0.0.1:${port}`, appToken: TOKEN }, [HIT]);
     assert.equal(exchange.response, null);
     const c = failure(exchange);
     assert.equal(c.failureClass, 'transient');
@@ -137,7 +137,7 @@ describe('createXtremepushClient against the simulator', () => {
   });
 
   test('call() reaches a read-only method: list/profile-subscription', async () => {
-    await client.sendEvent(target, { ...HIT, user_id: 'x' });
+    await client.sendEvents(target, [{ ...HIT, user_id: 'x' }]);
     const exchange = await client.call(target, 'list/profile-subscription', { condition: [['user_id', '=', 'x']] });
     assert.deepEqual(exchange.classification, { outcome: 'accepted', code: 200 });
     assert.equal(exchange.request.url, `${sim.urls.eu}/api/external/list/profile-subscription`);
@@ -155,7 +155,7 @@ describe('createXtremepushClient against the simulator', () => {
 
   test('a response echoing the token is redacted', async () => {
     sim.failNext(1, { status: 500, body: { success: false, code: 500, message: `bad token ${TOKEN}` } });
-    const exchange = await client.sendEvent(target, HIT);
+    const exchange = await client.sendEvents(target, [HIT]);
     assert.equal(failure(exchange).failureClass, 'transient');
     assert.equal(JSON.stringify(exchange).includes(TOKEN), false);
     assert.match(JSON.stringify(exchange.response), /\[redacted\]/);
@@ -167,7 +167,7 @@ describe('createXtremepushClient against a simulator answering errors in the env
     const sim = await startSimulator({ errorStyle: 'envelope', eu: { projects: [{ name: 'p', token: TOKEN }] } });
     const client = createXtremepushClient({ timeoutMs: 2000 });
     try {
-      const exchange = await client.sendEvent({ apiBaseUrl: sim.urls.eu, appToken: 'wrong' }, HIT);
+      const exchange = await client.sendEvents({ apiBaseUrl: sim.urls.eu, appToken: 'wrong' }, [HIT]);
       assert.equal(exchange.response?.status, 200);
       const c = failure(exchange);
       assert.equal(c.failureClass, 'auth');

@@ -15,17 +15,28 @@ export interface XtremepushExchange {
   classification: Classification;
 }
 
+export interface CallOptions {
+  /** Shorter than the client's own timeout when the caller's deadline is nearer. */
+  timeoutMs?: number;
+  /** Aborts the request (a cancelled attempt). */
+  signal?: AbortSignal;
+}
+
 export interface XtremepushClient {
-  sendEvent(target: XtremepushTarget, hit: EventHit): Promise<XtremepushExchange>;
+  /** One event (`hit/event`), or several in one request (`hit/events`, at most 1,000). */
+  sendEvents(target: XtremepushTarget, hits: readonly EventHit[], options?: CallOptions): Promise<XtremepushExchange>;
   /** Any External API method, e.g. `list/profile-subscription` (used by diagnostics). */
-  call(target: XtremepushTarget, method: string, body: Record<string, unknown>): Promise<XtremepushExchange>;
+  call(target: XtremepushTarget, method: string, body: Record<string, unknown>, options?: CallOptions): Promise<XtremepushExchange>;
   close(): Promise<void>;
 }
+
+export const MAX_EVENTS_PER_REQUEST = 1000;
 
 export const REDACTED = '[redacted]';
 
 /** The one place that talks HTTP to Xtremepush: keep-alive connections, timeouts, envelope parsing, classification. */
 export function createXtremepushClient(options: { timeoutMs: number; connectionsPerOrigin?: number }): XtremepushClient {
+  // Keep-alive connections per host; a worker sizes this to its activity slots so no attempt waits for a socket.
   const agent = new Agent({
     connections: options.connectionsPerOrigin ?? 32,
     keepAliveTimeout: 30_000,
@@ -34,16 +45,17 @@ export function createXtremepushClient(options: { timeoutMs: number; connections
     bodyTimeout: options.timeoutMs,
   });
 
-  async function call(target: XtremepushTarget, method: string, body: Record<string, unknown>): Promise<XtremepushExchange> {
+  async function call(target: XtremepushTarget, method: string, body: Record<string, unknown>, callOptions: CallOptions = {}): Promise<XtremepushExchange> {
     const url = `${target.apiBaseUrl}/api/external/${method}`;
     const redactedRequest = { url, body: { apptoken: REDACTED, ...body } };
+    const timeout = AbortSignal.timeout(Math.max(1, Math.min(options.timeoutMs, callOptions.timeoutMs ?? Infinity)));
     try {
       const res = await request(url, {
         method: 'POST',
         dispatcher: agent,
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify({ apptoken: target.appToken, ...body }),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: callOptions.signal ? AbortSignal.any([timeout, callOptions.signal]) : timeout,
       });
       const text = redact(await res.body.text(), target.appToken);
       const envelope = parseEnvelope(text);
@@ -60,7 +72,8 @@ export function createXtremepushClient(options: { timeoutMs: number; connections
 
   return {
     call,
-    sendEvent: (target, hit) => call(target, 'hit/event', hit),
+    sendEvents: (target, hits, callOptions) =>
+      hits.length === 1 ? call(target, 'hit/event', { ...hits[0] }, callOptions) : call(target, 'hit/events', { events: hits }, callOptions),
     close: () => agent.close(),
   };
 }

@@ -23,3 +23,13 @@ export function regionOfBaseUrl(baseUrl: string): IntegrationRegion | null {
 export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
+
+/** The host of each region: the real ones, or stand-ins such as the simulator's (sandbox mode, tests, `doctor --eu-host`). */
+export type RegionHosts = Record<XtremepushRegion, string>;
+
+/** The region whose host `baseUrl` is (stand-ins included); otherwise what the URL itself says. */
+export function regionOfHost(baseUrl: string, regionHosts: RegionHosts): IntegrationRegion | null {
+  const url = baseUrl.replace(/\/+$/, '');
+  const region = (Object.keys(regionHosts) as XtremepushRegion[]).find((r) => regionHosts[r].replace(/\/+$/, '') === url);
+  return region ?? regionOfBaseUrl(baseUrl);
+}

@@ -1,17 +1,20 @@
 import { Command } from 'commander';
 import { inspectMessage, type DeliveryInspection } from '../../client/inspect';
+import type { DeliveryAttempt } from '../../workflows/contracts';
 import { printJson, withTemporal } from '../context';
 
 export function inspectCommand(): Command {
   return new Command('inspect')
-    .description('show one event\'s deliveries: the event as received, the hit as sent (no token), every attempt\'s response, the outcome')
-    .argument('<messageId>', 'the messageId of the event (as sent, or as answered by the ingest API)')
+    .description("show one event's deliveries: the event as received, what was decided, the hit as sent (no token), the attempts, the outcome")
+    .argument('<id>', 'the messageId of the event, or a delivery\'s workflow id as the ingest API answered it')
     .option('--json', 'print JSON')
-    .action(async (messageId: string, options: { json?: boolean }) => {
+    .action(async (id: string, options: { json?: boolean }) => {
       await withTemporal(async ({ config, client }) => {
-        const deliveries = await inspectMessage(client, config.integrations.map((i) => i.id), messageId);
+        const deliveries = await inspectMessage(client, config.integrations.map((i) => i.id), id);
         if (deliveries.length === 0) {
-          process.stderr.write(`no delivery of messageId ${messageId} in any integration (${config.integrations.map((i) => i.id).join(', ')}); check the id, or the namespace's retention period\n`);
+          process.stderr.write(
+            `no delivery with messageId or workflow id ${id} in any integration (${config.integrations.map((i) => i.id).join(', ')}); check the id, or the namespace's retention period\n`,
+          );
           process.exitCode = 1;
           return;
         }
@@ -22,17 +25,41 @@ export function inspectCommand(): Command {
 }
 
 function formatInspection(d: DeliveryInspection): string {
+  const { times } = d;
+  const claimed = times.originalTimestamp ?? times.timestamp;
   const lines = [
     `delivery ${d.workflowId} (integration ${d.integrationId}): ${d.status.toLowerCase()}${d.outcome ? `, ${d.outcome}` : ''}`,
     `  received: ${JSON.stringify(d.received)}`,
-    `  sent:     ${d.hit ? JSON.stringify({ apptoken: '[redacted]', ...d.hit }) : '(nothing sent)'}`,
-    ...d.attempts.map(
-      (a) =>
-        `  attempt ${a.attempt} at ${a.at}: ${a.response ? `HTTP ${a.response.status} ${JSON.stringify(a.response.body)}` : 'no response'}` +
-        (a.outcome === 'failed' ? ` -> ${a.failureClass}: ${a.message}` : ' -> accepted'),
-    ),
+    `  times:    received ${times.receivedAt}; happened ${times.at}${claimed && claimed !== times.at ? ` (the client said ${claimed}${times.sentAt ? `, sent at ${times.sentAt}` : ''}: corrected for its clock)` : ''}`,
   ];
-  if (d.result) lines.push(`  outcome:  ${d.result.outcome}${d.result.outcome === 'dropped' ? ` (${d.result.reason}): ${d.result.detail}` : ''}`);
+  if (d.decision) lines.push(`  decided:  ${describeDecision(d.decision)}`);
+  lines.push(`  sent:     ${d.hit ? JSON.stringify({ apptoken: '[redacted]', ...d.hit }) : '(nothing sent)'}`);
+  const { first, last, count } = d.attempts;
+  if (first) lines.push(formatAttempt(first));
+  if (count > 2) lines.push(`  ... ${count - 2} more attempts ...`);
+  if (last && last !== first && last.attempt !== first?.attempt) lines.push(formatAttempt(last));
+  if (d.retrying) lines.push(`  retrying: attempt ${d.retrying.nextAttempt} is scheduled${d.retrying.lastFailure ? `; the last one: ${d.retrying.lastFailure}` : ''}`);
+  if (d.details) lines.push(`  now:      ${d.details}`);
+  if (d.result) lines.push(`  outcome:  ${d.result.outcome}${d.result.outcome === 'dropped' ? ` (${d.result.reason}): ${d.result.detail}` : d.result.outcome === 'stored' ? `: ${d.result.detail}` : ''}`);
   if (d.failure) lines.push(`  outcome:  failed (${d.failure.type}): ${d.failure.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+function describeDecision(decision: NonNullable<DeliveryInspection['decision']>): string {
+  switch (decision.kind) {
+    case 'send':
+      return `send as user ${decision.userId} (consent ${decision.consentGranted.length ? `granted: ${decision.consentGranted.join(', ')}` : 'not required'})`;
+    case 'stored':
+      return `stored for user ${decision.userId}: ${decision.detail}`;
+    case 'drop':
+      return `drop (${decision.reason}): ${decision.detail}`;
+    case 'unidentified':
+      return `hold until the anonymousId is identified (hold ${decision.holdWorkflowId})`;
+  }
+}
+
+function formatAttempt(a: DeliveryAttempt): string {
+  const batch = a.batch && a.batch.size > 1 ? ` in a batch of ${a.batch.size} (${a.batch.id})` : '';
+  const answer = a.response ? `HTTP ${a.response.status} ${JSON.stringify(a.response.body)}` : 'no response';
+  return `  attempt ${a.attempt} at ${a.at}${batch}: ${answer}` + (a.outcome === 'failed' ? ` -> ${a.failureClass}: ${a.message}` : ' -> accepted');
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
-import { previewEvent } from '../../client/preview';
+import { previewEvent, type PreviewStep } from '../../client/preview';
 import { loadConfig } from '../../config/load';
 import { openIdentityStore } from '../../identity/store';
 import { printJson } from '../context';
@@ -20,14 +20,20 @@ export function previewCommand(): Command {
       try {
         const steps = await previewEvent(body, config.integrations, store);
         if (options.json) return printJson(steps);
-        for (const step of steps) {
-          process.stdout.write(`integration ${step.integrationId}\n  stitching: ${step.stitching.note}\n`);
-          if (step.consent) process.stdout.write(`  consent:   ${step.consent.allowed ? `granted (${step.consent.granted.join(', ') || 'none required'})` : `dropped: ${step.consent.detail}`}\n`);
-          if (step.mapping?.action === 'send') process.stdout.write(`  would send: ${JSON.stringify({ apptoken: '[redacted]', ...step.mapping.hit })}\n`);
-          if (step.mapping?.action === 'drop') process.stdout.write(`  dropped:   ${step.mapping.reason}: ${step.mapping.detail}\n`);
-        }
+        for (const step of steps) process.stdout.write(formatStep(step));
       } finally {
         await store?.close();
       }
     });
+}
+
+function formatStep({ integrationId, preparation: p, stitching }: PreviewStep): string {
+  const lines = [`integration ${integrationId}`, `  stitching: ${stitching}`];
+  if (p.kind === 'send') {
+    lines.push(`  consent:   granted (${p.consentGranted.join(', ') || 'none required'})`);
+    lines.push(`  would send: ${JSON.stringify({ apptoken: '[redacted]', ...p.hit })}`);
+  } else if (p.kind === 'drop' && p.reason === 'consent') lines.push(`  consent:   dropped: ${p.detail}`);
+  else if (p.kind === 'drop') lines.push(`  dropped:   ${p.reason}: ${p.detail}`);
+  else if (p.kind === 'stored') lines.push(`  stored:    ${p.detail}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -74,4 +74,36 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'consent_observations',
+    sql: `
+      -- Where a stored consent decision came from: an Xtremepush webhook (unsubscribe, re-subscribe) or an opt-in the
+      -- user made in their consent manager after a revocation.
+      ALTER TABLE identity_consent ADD COLUMN source text NOT NULL DEFAULT 'webhook' CHECK (source IN ('webhook', 'cmp'));
+
+      -- The latest decision the user's consent manager sent with an event, per category: a revocation holds until
+      -- this changes from denied or absent to granted, so the standing grant on every event is not an opt-in.
+      CREATE TABLE consent_observed (
+        user_id text NOT NULL,
+        category text NOT NULL,
+        granted boolean NOT NULL,
+        at timestamptz NOT NULL,
+        PRIMARY KEY (user_id, category)
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'ingest_retries',
+    sql: `
+      -- Requests answered 503 while they held events without a messageId: the salt their messageIds were derived with,
+      -- so the client's retry gets the same ids and starts nothing twice. Kept a day (a retry comes within minutes).
+      CREATE TABLE ingest_retries (
+        digest text PRIMARY KEY,
+        salt text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

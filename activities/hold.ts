@@ -1,0 +1,24 @@
+import { idDigest } from '../events/ids';
+import { holdWorkflowId, registerHeldEventSignal, SA, WORKFLOW_TYPES, type HeldEvent, type HoldInput } from '../workflows/contracts';
+import type { ActivityDeps } from './deps';
+
+export function createHoldActivities(deps: ActivityDeps) {
+  return {
+    resolveUserId: (anonymousId: string) => deps.identityStore.resolveUserId(anonymousId),
+
+    /** Registers a waiting delivery with its anonymousId's hold, starting the hold if none runs. */
+    async holdForIdentify(input: { integrationId: string; anonymousId: string } & HeldEvent): Promise<void> {
+      const { integrationId, anonymousId, ...held } = input;
+      const hold: HoldInput = { integrationId, anonymousId };
+      await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
+        taskQueue: deps.taskQueue,
+        workflowId: holdWorkflowId(integrationId, idDigest(anonymousId)),
+        args: [hold],
+        signal: registerHeldEventSignal,
+        signalArgs: [held],
+        typedSearchAttributes: [{ key: SA.integration, value: integrationId }],
+        staticSummary: `Holds anonymous events of integration ${integrationId} until an identify`,
+      });
+    },
+  };
+}
