@@ -1,0 +1,153 @@
+/**
+ * The two ceilings our delivery rate is read against, measured on the same machine in the same run:
+ *  - engine: workflows/s the same Temporal dev server completes for workflows that do (almost) nothing;
+ *  - wire: requests/s the simulator answers when posted to directly, with no Temporal at all.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Pool } from 'undici';
+import type { EngineActivities } from './workflows';
+import { mapLimit, percentiles, type Log, type Percentiles } from './support';
+
+export const ENGINE_VARIANTS = ['emptyWorkflow', 'oneLocalActivityWorkflow', 'oneActivityWorkflow'] as const;
+export type EngineVariant = (typeof ENGINE_VARIANTS)[number];
+
+export interface EngineResult {
+  variant: EngineVariant;
+  workflows: number;
+  inFlight: number;
+  seconds: number;
+  workflowsPerSecond: number;
+}
+
+export interface WireResult {
+  seconds: number;
+  concurrency: number;
+  requests: number;
+  failed: number;
+  requestsPerSecond: number;
+  latencyMs: Percentiles;
+}
+
+/**
+ * Our own runtime settings: SDK logs at WARN (the default INFO logs every worker state change onto our progress
+ * output), and no signal handlers, so Ctrl-C reaches main.ts and the cleanup. A runtime installed earlier (e.g. by
+ * a test that started the service in this process) is kept.
+ */
+function installRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  } catch {
+    // already installed
+  }
+}
+
+/** Webpack takes seconds: started early, in parallel with the service's own start. */
+export async function bundleEngineWorkflows(): Promise<string> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: new DefaultLogger('WARN') });
+  return bundle.code;
+}
+
+export async function measureEngine(options: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  bundleCode: string;
+  workflows: number;
+  inFlight: number;
+  log: Log;
+  /** Stops starting workflows, so the worker shuts down before the run's cleanup stops the dev server under it. */
+  signal?: AbortSignal;
+}): Promise<EngineResult[]> {
+  installRuntime();
+  const activities: EngineActivities = { noop: async () => undefined };
+  const workerConnection = await NativeConnection.connect({ address: options.address });
+  const connection = await Connection.connect({ address: options.address });
+  try {
+    const worker = await Worker.create({
+      connection: workerConnection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      workflowBundle: { code: options.bundleCode },
+      activities,
+    });
+    const client = new Client({ connection, namespace: options.namespace });
+    return await worker.runUntil(async () => {
+      const results: EngineResult[] = [];
+      for (const variant of ENGINE_VARIANTS) {
+        const ids = Array.from({ length: options.workflows }, (_, i) => `${options.taskQueue}-${variant}-${i}`);
+        const started = performance.now();
+        await mapLimit(ids, options.inFlight, async (workflowId) => {
+          if (options.signal?.aborted) throw new Error('benchmark aborted');
+          await client.workflow.execute(variant, { taskQueue: options.taskQueue, workflowId });
+        });
+        const seconds = (performance.now() - started) / 1000;
+        const result = { variant, workflows: ids.length, inFlight: options.inFlight, seconds, workflowsPerSecond: ids.length / seconds };
+        options.log(`engine ceiling: ${variant}: ${ids.length} workflows in ${seconds.toFixed(1)} s = ${result.workflowsPerSecond.toFixed(0)}/s`);
+        results.push(result);
+      }
+      return results;
+    });
+  } finally {
+    await connection.close();
+    await workerConnection.close();
+  }
+}
+
+/** `YYYY-MM-DD HH:MM:SS +00:00`, the timestamp format our service sends. */
+function xtremepushTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +00:00`;
+}
+
+/**
+ * Closed loop of single-event hits straight at the simulator over undici, the client our service uses: the most
+ * this machine's loopback HTTP and the simulator carry per second, with Temporal out of the picture.
+ */
+export async function measureWire(options: {
+  url: string;
+  token: string;
+  userIdPrefix: string;
+  seconds: number;
+  concurrency: number;
+  log: Log;
+}): Promise<WireResult> {
+  const pool = new Pool(options.url, { connections: options.concurrency });
+  const latencies: number[] = [];
+  let requests = 0;
+  let failed = 0;
+  try {
+    const send = async () => {
+      const body = JSON.stringify({
+        apptoken: options.token,
+        user_id: `${options.userIdPrefix}${requests}`,
+        event: 'purchase',
+        timestamp: xtremepushTimestamp(new Date()),
+        value: { revenue: 10 },
+      });
+      const sent = performance.now();
+      const res = await pool.request({ path: '/api/external/hit/event', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await res.body.dump();
+      latencies.push(performance.now() - sent);
+      requests += 1;
+      if (res.statusCode !== 200) failed += 1;
+    };
+    await send(); // connects and warms up the simulator's route before the clock starts
+    requests = 0;
+    failed = 0;
+    latencies.length = 0;
+    const started = performance.now();
+    const deadline = started + options.seconds * 1000;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (performance.now() < deadline) await send();
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const result = { seconds, concurrency: options.concurrency, requests, failed, requestsPerSecond: requests / seconds, latencyMs: percentiles(latencies) };
+    options.log(`wire ceiling: ${requests} requests in ${seconds.toFixed(1)} s = ${result.requestsPerSecond.toFixed(0)}/s (${failed} failed)`);
+    if (failed > 0) throw new Error(`wire ceiling: the simulator refused ${failed} of ${requests} hits`);
+    return result;
+  } finally {
+    await pool.close();
+  }
+}

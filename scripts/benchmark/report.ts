@@ -1,0 +1,146 @@
+/** The run's results as a terminal summary and as BENCHMARKS.md (fixed prose, then the latest run's tables). */
+import type { BenchmarkResults } from './run';
+
+const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
+const n1 = (v: number) => v.toFixed(1);
+const n2 = (v: number) => v.toFixed(2);
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+const VARIANT_LABELS: Record<string, string> = {
+  emptyWorkflow: 'empty workflow',
+  oneLocalActivityWorkflow: 'one local activity',
+  oneActivityWorkflow: 'one activity',
+};
+
+/** [label, value] pairs shared by the summary and the Markdown table, so the two never disagree. */
+function headlineRows(r: BenchmarkResults): Array<[string, string]> {
+  const s = r.saturation;
+  const o = r.openLoop;
+  const rows: Array<[string, string]> = [];
+  for (const e of r.engine) {
+    rows.push([`engine ceiling: ${VARIANT_LABELS[e.variant] ?? e.variant}`, `${n1(e.workflowsPerSecond)} workflows/s (${n0(e.workflows)}, ${e.inFlight} in flight)`]);
+  }
+  rows.push(
+    ['wire ceiling: hits straight to the simulator', `${n0(r.wire.requestsPerSecond)} requests/s (${r.wire.concurrency} concurrent, p50 ${n1(r.wire.latencyMs.p50)} ms)`],
+    [
+      'ours, saturation: delivered end to end',
+      `**${n1(s.deliveredEventsPerSecond)} events/s** (${n0(s.acceptedEvents)} events in ${n1(s.endToEndSeconds)} s; ${s.connections} connections, ${s.batch} events per request)`,
+    ],
+    [
+      'ours, saturation: accepted by the ingest API',
+      `${n1(s.acceptedEventsPerSecond)} events/s (answer p50 ${n0(s.ingestLatencyMs.p50)} ms, p99 ${n0(s.ingestLatencyMs.p99)} ms; ${s.rejectedRequests} requests refused)`,
+    ],
+    [
+      `ours, latency at half saturation (${n1(o.offeredEventsPerSecond)} events/s for ${o.seconds} s)`,
+      `p50 ${n0(o.latencyMs.p50)} ms, p95 ${n0(o.latencyMs.p95)} ms, p99 ${n0(o.latencyMs.p99)} ms, max ${n0(o.latencyMs.max)} ms (${n0(o.acceptedEvents)} events)`,
+    ],
+    ['history events per delivered event', `mean ${n1(r.costs.historyEvents.mean)}, max ${r.costs.historyEvents.max}`],
+    ['billable actions per delivered event', `**mean ${n2(r.costs.actions.mean)}**, max ${r.costs.actions.max} (sample of ${r.costs.sampled})`],
+    ['Xtremepush requests per event (saturation)', `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests)`],
+    ['ours ÷ engine ceiling (empty workflows)', pct(r.ratios.oursOverEngine)],
+    ['ours ÷ wire ceiling', pct(r.ratios.oursOverWire)],
+  );
+  return rows;
+}
+
+function machineRows(r: BenchmarkResults): Array<[string, string]> {
+  const m = r.machine;
+  return [
+    ['CPU', `${m.cpuModel} × ${m.cpuCount}`],
+    ['memory', `${m.totalMemoryGb} GB`],
+    ['OS', m.platform],
+    ['Node.js', m.node],
+    ['Temporal CLI', m.temporalCli],
+    ['date', m.date],
+    ['load average (1 min) at start', String(m.loadAverageAtStart)],
+    ['code', m.code],
+  ];
+}
+
+const plain = (text: string) => text.replace(/\*\*/g, '');
+
+/** role, saturation peak RSS (MB), saturation mean CPU, engine-ceiling mean CPU. */
+function processRows(r: BenchmarkResults): Array<[string, string, string, string]> {
+  return r.processes.saturation.map((p) => {
+    const engine = r.processes.engine.find((e) => e.role === p.role);
+    return [p.role, n0(p.peakRssMb), n0(p.meanCpuPercent), engine ? n0(engine.meanCpuPercent) : '–'];
+  });
+}
+
+export function renderSummary(r: BenchmarkResults): string {
+  const width = Math.max(...headlineRows(r).map(([label]) => label.length));
+  const lines = [
+    `signal-xtremepush benchmark, run ${r.runId} (${r.mode}, ${r.options.short ? 'short' : 'full'}), ${n0(r.durationSeconds)} s`,
+    `machine: ${r.machine.cpuModel} × ${r.machine.cpuCount}, ${r.machine.totalMemoryGb} GB, Node ${r.machine.node}, ${r.machine.temporalCli}`,
+    `code: ${r.machine.code}`,
+    '',
+    ...headlineRows(r).map(([label, value]) => `  ${label.padEnd(width)}  ${plain(value)}`),
+    '',
+    '  processes (RSS peak, mean CPU in % of one core):      saturation            engine ceiling',
+    ...processRows(r).map(([role, rss, cpu, engineCpu]) => `    ${role.padEnd(52)} ${rss.padStart(6)} MB ${cpu.padStart(5)}%   ${engineCpu.padStart(5)}%`),
+    '',
+    `  per delivered event, by history event type (mean of ${r.costs.sampled}):`,
+    ...r.costs.byEventType.map((c) => `    ${c.eventType.padEnd(38)} ${n2(c.eventsPerWorkflow).padStart(6)} events  ${n2(c.actionsPerWorkflow).padStart(6)} actions`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function table(header: [string, ...string[]], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const INTRO = `# Benchmarks
+
+How fast one machine delivers events through the service, and what each event costs, next to what the same machine
+manages without our code. Everything comes from one run of one command, which starts its own headless in-memory
+Temporal dev server and an in-process Xtremepush simulator, and runs the service as users do (\`app/start.ts\` as
+\`npm start\` runs it; with \`--split\`, \`api/main.ts\` and \`worker/main.ts\` as two processes):
+
+\`\`\`sh
+npm run benchmark                 # full run, a few minutes; rewrites this file
+npm run benchmark -- --short      # small counts, under a minute (the smoke test's mode)
+npm run -s benchmark -- --json    # the results as JSON on stdout (-s keeps npm's banner off it)
+npm run benchmark -- --help       # counts, batch size, connections, --split (api and worker as two processes)
+\`\`\`
+
+| figure | what it is |
+|---|---|
+| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). The "one local activity" and "one activity" variants show what one more step of each kind costs. |
+| wire ceiling | requests/s the simulator answers when single-event hits are posted straight to \`/api/external/hit/event\` with undici (64 concurrent, closed loop, 5 s by default): HTTP on this machine with Temporal out of the picture. |
+| ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. |
+| ours, latency | an open loop at half the saturation rate (20 s by default): for each event, the time from its request being sent to its hit arriving at the simulator. |
+| cost per event | history events and Temporal Cloud billable actions per delivered \`deliverEvent\` workflow, from a sample of this run's histories (100 by default); and requests to Xtremepush per event in the saturation phase. |
+| processes | peak RSS and mean CPU (100% = one core busy) of each process during the saturation phase, and its mean CPU during the engine ceiling, sampled from \`/proc\` every 500 ms; "whole machine" is all cores together and memory in use. |
+| ratios | ours ÷ each ceiling: how much of what the engine and the wire allow the service reaches. |
+
+Billable actions follow Temporal Cloud's rules: a workflow start (also by continue-as-new) 1, each scheduled activity
+1 plus 1 per retry, all local activities completed in one workflow task 1 together, a timer 1, a search-attribute
+upsert 1, a signal received 1, a child workflow 2, an external cancel request 1, an accepted update 1. Signals sent
+are billed on the receiver; completions and workflow tasks are free.
+
+Figures depend on the machine and on whatever else runs on it: compare runs from the same machine only. The dev
+server keeps everything in one SQLite database, so it is the engine's limit here; a Temporal cluster goes further.
+`;
+
+export function renderMarkdown(r: BenchmarkResults, command: string): string {
+  const sections = [
+    INTRO.trimEnd(),
+    '## Latest run',
+    `\`${command}\` — run ${r.runId}, mode ${r.mode}, ${r.options.short ? 'short' : 'full'}, ${n0(r.durationSeconds)} s in all.`,
+    table(['machine', ''], machineRows(r)),
+    '### Results',
+    table(['figure', 'value'], headlineRows(r)),
+    '### Processes',
+    table(['process', 'saturation: peak RSS (MB)', 'saturation: mean CPU (% of one core)', 'engine ceiling: mean CPU (% of one core)'], processRows(r)),
+    `### Per delivered event, by history event type (mean of ${r.costs.sampled} histories)`,
+    table(
+      ['history event', 'events', 'billable actions'],
+      [
+        ...r.costs.byEventType.map((c) => [c.eventType, n2(c.eventsPerWorkflow), n2(c.actionsPerWorkflow)]),
+        ['**total**', `**${n1(r.costs.historyEvents.mean)}**`, `**${n2(r.costs.actions.mean)}**`],
+      ],
+    ),
+  ];
+  return `${sections.join('\n\n')}\n`;
+}

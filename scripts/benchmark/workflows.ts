@@ -1,0 +1,25 @@
+/**
+ * Workflows for the engine ceiling: what the Temporal dev server and one worker manage with no work of ours, so the
+ * delivery figures can be read against them. Bundled on their own (bundleWorkflowCode), never with the service's.
+ */
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+
+export interface EngineActivities {
+  noop(): Promise<void>;
+}
+
+const local = proxyLocalActivities<EngineActivities>({ startToCloseTimeout: '10s' });
+const remote = proxyActivities<EngineActivities>({ startToCloseTimeout: '10s' });
+
+/** Start -> complete: one workflow task, the floor of any workflow. */
+export async function emptyWorkflow(): Promise<void> {}
+
+/** One local activity: a marker in the same workflow task, as deliverEvent's consent and mapping steps. */
+export async function oneLocalActivityWorkflow(): Promise<void> {
+  await local.noop();
+}
+
+/** One activity: a second workflow task and an activity task, as each of deliverEvent's remote steps. */
+export async function oneActivityWorkflow(): Promise<void> {
+  await remote.noop();
+}
