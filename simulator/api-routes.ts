@@ -83,6 +83,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SimulatorContext, r
     const path = pathOf(request.url);
     const fault = path.startsWith(API_PREFIX) ? ctx.faults.take(region) : undefined;
 
+    if (fault?.reset) {
+      await ctx.delays.wait(fault.delayMs);
+      const meta = metas.get(request) ?? { seq: ctx.state.nextSeq(), receivedAt: Date.now() };
+      ctx.state.record({ seq: meta.seq, region, method: request.method, path, body: body.ok ? body.value : null, receivedAt: meta.receivedAt, status: 0, response: null, project: null });
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
     if (fault && isAnsweringFault(fault)) {
       await ctx.delays.wait(fault.delayMs);
       return respond(request, reply, body, faultAnswer(fault), null);

@@ -14,6 +14,8 @@ export interface SimulatorContext {
   delays: Delays;
   errorStyle: 'http' | 'envelope';
   logger: pino.Logger;
+  /** Events of these user_ids are refused (Simulator.refuseUserIds). */
+  refusedUserIds: Set<string>;
 }
 
 /** Forget everything observed or pending; projects are kept. */
@@ -21,4 +23,5 @@ export function resetContext(ctx: SimulatorContext): void {
   ctx.state.reset();
   ctx.faults.clear();
   ctx.rateLimiter.reset();
+  ctx.refusedUserIds.clear();
 }

@@ -23,6 +23,7 @@ const hitsQuery = z.object({
 const addProjectBody = z.object({ region: regionSchema.optional(), project: projectSchema });
 const revokeBody = z.object({ token: z.string().min(1) });
 const oauthOnlyBody = z.object({ token: z.string().min(1), oauthOnly: z.boolean() });
+const refuseBody = z.object({ userIds: z.array(z.string().min(1)) });
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).send({ ok: false, error: message });
@@ -94,6 +95,14 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SimulatorContex
     } catch (err) {
       return badRequest(reply, (err as Error).message);
     }
+    return { ok: true };
+  });
+
+  app.post('/__simulator/refuse-user-ids', async (request, reply) => {
+    const body = readBody(request.body, refuseBody);
+    if (!body.ok) return badRequest(reply, body.error);
+    ctx.refusedUserIds.clear();
+    for (const userId of body.value.userIds) ctx.refusedUserIds.add(userId);
     return { ok: true };
   });
 

@@ -7,6 +7,7 @@ export const faultSchema = z.object({
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   body: z.unknown().optional(),
   delayMs: z.number().nonnegative().optional(),
+  reset: z.boolean().optional(),
 });
 
 export const failNextSchema = z.object({
@@ -17,7 +18,7 @@ export const failNextSchema = z.object({
 
 /** True when the fault replaces the answer; false when it only delays a normal answer. */
 export function isAnsweringFault(fault: Fault): boolean {
-  return fault.status >= 400 || fault.body !== undefined;
+  return fault.status >= 400 || fault.body !== undefined || fault.reset === true;
 }
 
 interface QueuedFault {

@@ -34,6 +34,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     delays: new Delays(),
     errorStyle: options.errorStyle ?? 'http',
     logger: (options.logger ?? pino({ level: 'silent' })).child({ component: 'xtremepush-simulator' }),
+    refusedUserIds: new Set(),
   };
   for (const project of options.eu?.projects ?? []) ctx.projects.add('eu', project);
   for (const project of options.us?.projects ?? []) ctx.projects.add('us', project);
@@ -56,6 +57,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     addProject: (region: Region, project: SimulatorProject) => ctx.projects.add(region, project),
     revokeToken: (token: string) => ctx.projects.revoke(token),
     setOauthOnly: (token: string, oauthOnly: boolean) => ctx.projects.setOauthOnly(token, oauthOnly),
+    refuseUserIds: (userIds: readonly string[]) => {
+      ctx.refusedUserIds.clear();
+      for (const userId of userIds) ctx.refusedUserIds.add(userId);
+    },
     reset: () => resetContext(ctx),
     close: () => {
       closing ??= (async () => {

@@ -9,6 +9,8 @@ import { validateBatch, validateCampaignId, validateEvent, validateUserCondition
 
 export interface MethodContext {
   region: Region;
+  /** Events of these user_ids are refused as invalid. */
+  refusedUserIds: ReadonlySet<string>;
   /** null only for a write method called with a token of the other region. */
   project: SimulatorProject | null;
   body: Record<string, unknown>;
@@ -36,6 +38,7 @@ const hitEvent: ApiMethod = {
   handle(ctx) {
     const result = validateEvent(ctx.body);
     if (!result.ok) return { answer: answers.invalid(result.errors) };
+    if (ctx.refusedUserIds.has(result.value.user_id)) return { answer: answers.invalid([`user_id ${result.value.user_id} is refused`]) };
     return { answer: ok(), landed: [result.value] };
   },
 };
@@ -45,6 +48,8 @@ const hitEvents: ApiMethod = {
   handle(ctx) {
     const result = validateBatch(ctx.body);
     if (!result.ok) return { answer: answers.invalid(result.errors) };
+    const refused = result.value.flatMap((e, i) => (ctx.refusedUserIds.has(e.user_id) ? [`events[${i}].user_id ${e.user_id} is refused`] : []));
+    if (refused.length > 0) return { answer: answers.invalid(refused) };
     return { answer: ok(), landed: result.value };
   },
 };

@@ -46,7 +46,7 @@ export function processApiRequest(
   if (resolution.kind === 'other-region') {
     // Diagnostic methods authenticate against this region only; event hits "succeed" but land nowhere.
     if (method.readOnly) return rejected(answers.authenticationFailed());
-    const result = method.handle({ region, project: null, body: body.value, state: ctx.state });
+    const result = method.handle({ region, project: null, body: body.value, state: ctx.state, refusedUserIds: ctx.refusedUserIds });
     return rejected(result.answer);
   }
 
@@ -56,7 +56,7 @@ export function processApiRequest(
     return rejected(answers.rateLimited());
   }
 
-  const result = method.handle({ region, project, body: body.value, state: ctx.state });
+  const result = method.handle({ region, project, body: body.value, state: ctx.state, refusedUserIds: ctx.refusedUserIds });
   const landed = result.landed ?? [];
   const accepted = result.answer.status === 200;
   return {

@@ -444,3 +444,25 @@ test('one debug log line per request, never with the app token', async () => {
   const all = lines.join('\n');
   assert.ok(!all.includes(EU.token) && !all.includes('secret-unknown'));
 });
+
+test('refused user_ids: their event is a 400 alone, and fails a batch that holds it, naming its index', () =>
+  withSimulator(async (sim) => {
+    sim.refuseUserIds(['bad-user']);
+    const alone = await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event({ user_id: 'bad-user' }) });
+    assert.equal(alone.status, 400);
+    const batch = await call(sim.urls.eu, BATCH, { apptoken: EU.token, events: [event({ user_id: 'good' }), event({ user_id: 'bad-user' })] });
+    assert.equal(batch.status, 400);
+    assert.match(batch.json.message, /events\[1\]\.user_id bad-user is refused/);
+    assert.equal(sim.hits().length, 0, 'nothing of the refused batch landed');
+    sim.refuseUserIds([]);
+    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event({ user_id: 'bad-user' }) })).status, 200);
+  }));
+
+test('a reset fault closes the connection without an answer, recorded with status 0', () =>
+  withSimulator(async (sim) => {
+    sim.failNext(1, { status: 503, reset: true });
+    await assert.rejects(call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() }));
+    assert.deepEqual(sim.received().map((r) => r.status), [0]);
+    assert.equal(sim.hits().length, 0);
+    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
+  }));

@@ -85,6 +85,8 @@ export interface Fault {
   retryAfterSeconds?: number;
   body?: unknown;
   delayMs?: number;
+  /** Close the connection without answering (after delayMs) instead of `status`: the request is recorded with status 0. */
+  reset?: boolean;
 }
 
 export interface Simulator {
@@ -100,6 +102,11 @@ export interface Simulator {
   revokeToken(token: string): void;
   /** oauthOnly projects answer 403 to app-token calls. */
   setOauthOnly(token: string, oauthOnly: boolean): void;
+  /**
+   * Events of these user_ids are refused as invalid (400 naming the event), alone or in a batch, which then fails as a
+   * whole: as Xtremepush refuses a request holding one event it will not take. An empty list ends it.
+   */
+  refuseUserIds(userIds: readonly string[]): void;
   /** Clears received requests, hits, pending faults and rate-limit windows; projects are kept. */
   reset(): void;
   close(): Promise<void>;
