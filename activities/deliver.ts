@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DeliveryAttempt, DeliveryRetryPolicy } from '../workflows/contracts';
@@ -7,6 +8,8 @@ import { channelOf, type ActivityDeps } from './deps';
 
 /** An attempt gives up this long before its activity's own timeout, so it never sends after it was abandoned. */
 const DEADLINE_MARGIN_MS = 1_000;
+/** Temporal schedules retries no sooner than about a second apart: shorter waits are done in the activity. */
+export const INLINE_WAIT_MAX_MS = 1_000;
 
 export interface RetryInput {
   integrationId: string;
@@ -18,6 +21,8 @@ export interface RetryInput {
   horizonEndsAt: number;
   /** A circuit breaker's probe found the credentials working: this worker checks them again rather than refuse at once. */
   afterPark?: boolean;
+  /** A wait shorter than INLINE_WAIT_MAX_MS before the first attempt (the workflow sleeps through longer ones). */
+  firstDelayMs: number;
 }
 
 export function createDeliveryActivities(deps: ActivityDeps) {
@@ -41,24 +46,38 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     sendFirstAttempt: (input: { integrationId: string; hit: EventHit }): Promise<DeliveryAttempt> => attempt(input.integrationId, input.hit, 1),
 
     /**
-     * Every later attempt: one activity whose retries Temporal schedules (no history events per retry), each one a
-     * single call. The delay before the next comes from here (Retry-After, or backoff with jitter), and so does the end:
-     * a refusal for good, or the retry horizon reached, fails it for good with the last attempt in its details.
+     * Every later attempt. Short waits (under a second) and the attempts after them happen here, without a round trip
+     * through the server; a longer wait ends this activity attempt with the delay for Temporal to schedule the next
+     * (no history events per retry, no worker slot held while waiting). The running count travels in the heartbeat
+     * details, which the worker reports with the failure. A refusal for good, or the retry horizon reached, fails it
+     * for good with the last attempt in its details.
      */
     async deliverHit(input: RetryInput): Promise<DeliveryAttempt> {
-      const { attempt: tries } = Context.current().info;
-      const result = await attempt(input.integrationId, input.hit, input.attemptsBefore + tries, input.afterPark === true && tries === 1);
-      if (result.outcome === 'accepted') return result;
-      const details = [result];
-      if (result.failureClass !== 'throttled' && result.failureClass !== 'transient') {
-        throw ApplicationFailure.create({ type: result.failureClass, message: result.message, nonRetryable: true, details });
+      const context = Context.current();
+      const deadline = Date.now() + context.info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
+      const carried = context.info.heartbeatDetails as { count?: number } | undefined;
+      let count = carried?.count ?? input.attemptsBefore;
+      // The first activity attempt may start with a short wait; a later one was already delayed by Temporal.
+      let delay = context.info.attempt === 1 ? input.firstDelayMs : 0;
+      for (;;) {
+        if (delay > 0) await sleep(delay, context.cancellationSignal);
+        count += 1;
+        const result = await attempt(input.integrationId, input.hit, count, input.afterPark === true && count === input.attemptsBefore + 1);
+        if (result.outcome === 'accepted') return result;
+        const details = [result];
+        if (result.failureClass !== 'throttled' && result.failureClass !== 'transient') {
+          throw ApplicationFailure.create({ type: result.failureClass, message: result.message, nonRetryable: true, details });
+        }
+        delay = result.retryAfterMs ?? backoff(input.retry, count - input.attemptsBefore);
+        if (Date.now() + delay > input.horizonEndsAt) {
+          const message = `${result.message} Gave up after ${result.attempt} attempts over the retry horizon.`;
+          throw ApplicationFailure.create({ type: 'retries_exhausted', message, nonRetryable: true, details });
+        }
+        if (delay >= INLINE_WAIT_MAX_MS || Date.now() + delay + input.retry.attemptTimeoutMs > deadline) {
+          context.heartbeat({ count });
+          throw ApplicationFailure.create({ type: result.failureClass, message: result.message, nextRetryDelay: delay, details });
+        }
       }
-      const delay = result.retryAfterMs ?? backoff(input.retry, tries);
-      if (Date.now() + delay > input.horizonEndsAt) {
-        const message = `${result.message} Gave up after ${result.attempt} attempts over the retry horizon.`;
-        throw ApplicationFailure.create({ type: 'retries_exhausted', message, nonRetryable: true, details });
-      }
-      throw ApplicationFailure.create({ type: result.failureClass, message: result.message, nextRetryDelay: delay, details });
     },
   };
 }
@@ -67,6 +86,11 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 export function backoff(retry: DeliveryRetryPolicy, n: number): number {
   const step = Math.min(retry.maximumIntervalMs, retry.initialIntervalMs * 2 ** Math.min(n - 1, 30));
   return Math.round(step * (0.5 + Math.random() * 0.5));
+}
+
+/** Resolves after `ms`, or rejects at once when the activity is cancelled. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return sleepFor(ms, undefined, { signal });
 }
 
 function attemptOf(attempt: number, exchange: EventExchange, boundRetryAfter: (ms: number | undefined) => number): DeliveryAttempt {

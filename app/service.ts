@@ -89,7 +89,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     let worker: Worker | null = null;
     let workerRun: Promise<void> | null = null;
     if (workerConnection && identityStore) {
-      const xtremepush = createXtremepushClient({ timeoutMs: config.delivery.timeoutMs, connectionsPerOrigin: ACTIVITY_SLOTS });
+      // The channels cap requests in flight per integration; one connection more serves the token checks.
+      const xtremepush = createXtremepushClient({ timeoutMs: config.delivery.timeoutMs, connectionsPerOrigin: config.delivery.maxRequestsInFlight + 1 });
       const channels = createChannels(config, xtremepush, logger);
       // Before the first delivery: a token of the other region or a wrong one is found now, and nothing is sent with it.
       await Promise.all([...channels.values()].map((channel) => channel.verifyNow()));
@@ -100,6 +101,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         workflowBundle: options.workflowBundle,
         dataConverter: dataConverterFor(config.temporal.payloadEncryptionKeys),
         plugins,
+        tuning: config.worker,
         deps: {
           integrations: new Map(config.integrations.map((i) => [i.id, i])),
           channels,
@@ -152,9 +154,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     throw error;
   }
 }
-
-/** Activity slots of a worker; the HTTP pool to Xtremepush is sized to match, so no attempt waits for a socket. */
-const ACTIVITY_SLOTS = 100;
 
 function retryPolicyOf(delivery: LoadedConfig['delivery']): DeliveryRetryPolicy {
   return {

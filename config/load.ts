@@ -54,6 +54,10 @@ export const ENV_SETTINGS = {
   XTREMEPUSH_MAX_BATCH_EVENTS: 'delivery.maxBatchEvents',
   XTREMEPUSH_MAX_REQUESTS_IN_FLIGHT: 'delivery.maxRequestsInFlight',
   XTREMEPUSH_MAX_REQUESTS_PER_SECOND: 'delivery.maxRequestsPerSecond',
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'worker.maxConcurrentWorkflowTasks',
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: 'worker.maxConcurrentLocalActivities',
+  WORKER_MAX_CONCURRENT_ACTIVITIES: 'worker.maxConcurrentActivities',
+  WORKER_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
   XTREMEPUSH_EU_HOST: 'regionHosts.eu',
   XTREMEPUSH_US_HOST: 'regionHosts.us',
   DATABASE_URL: 'database.url',
@@ -124,6 +128,12 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       maxBatchEvents: env.XTREMEPUSH_MAX_BATCH_EVENTS,
       maxRequestsInFlight: env.XTREMEPUSH_MAX_REQUESTS_IN_FLIGHT,
       maxRequestsPerSecond: env.XTREMEPUSH_MAX_REQUESTS_PER_SECOND,
+    },
+    worker: {
+      maxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxConcurrentLocalActivities: env.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     },
     codecServer: {
       token: env.CODEC_SERVER_TOKEN,

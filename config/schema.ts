@@ -120,6 +120,21 @@ export const deliverySchema = z.object({
 });
 export type DeliverySettings = z.output<typeof deliverySchema>;
 
+const slots = z.coerce.number().int().min(2).max(10_000);
+
+/**
+ * How much one worker process takes on. A first attempt waits for its batch inside its delivery's workflow task, so
+ * workflow-task slots bound how many events can share one request to Xtremepush.
+ */
+export const workerSchema = z.object({
+  maxConcurrentWorkflowTasks: slots.default(200),
+  maxConcurrentLocalActivities: slots.default(400),
+  maxConcurrentActivities: slots.default(100),
+  /** Workflows kept in memory between tasks; most deliveries end in their first task and leave the cache. */
+  maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).default(1000),
+});
+export type WorkerSettings = z.output<typeof workerSchema>;
+
 /** The codec endpoint through which the Web UI and CLI decode encrypted payloads for authorised operators. */
 export const codecServerSchema = z.object({
   token: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -156,6 +171,7 @@ export const configSchema = z.object({
   webhooks: webhookConnectionsSchema,
   temporal: temporalSchema,
   delivery: deliverySchema,
+  worker: workerSchema,
   codecServer: codecServerSchema,
   /** PostgreSQL for the identity store; unset: an embedded database in dataDir. */
   database: z.object({

@@ -62,7 +62,18 @@ export function acceptEvents(items: readonly IncomingEvent[], options: AcceptOpt
 
 /** What identifies a request's content: the same events in the same order. */
 export function requestDigest(items: readonly IncomingEvent[]): string {
-  return sha256(JSON.stringify(items.map((item) => item.body)));
+  const hash = createHash('sha256');
+  items.forEach((item, i) => hash.update(`${i}:${serialized(item.body)}\n`));
+  return hash.digest('hex');
+}
+
+/** An event nested too deep for JSON.stringify is rejected at the door; here it only needs to stay the same. */
+function serialized(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return 'unserializable';
+  }
 }
 
 /** Events sent without a messageId get one derived from the request: they need a salt that a retry can find again. */

@@ -1,6 +1,7 @@
 import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { WorkerSettings } from '../config/schema';
 
 export interface DeliveryWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,7 @@ export interface DeliveryWorkerOptions {
   plugins?: WorkerPlugin[];
   /** The payload codec the service's clients use (`dataConverterFor`): workers must read what clients write. */
   dataConverter?: DataConverter;
+  tuning: WorkerSettings;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -27,6 +29,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Wo
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
+    maxConcurrentWorkflowTaskExecutions: options.tuning.maxConcurrentWorkflowTasks,
+    maxConcurrentLocalActivityExecutions: options.tuning.maxConcurrentLocalActivities,
+    maxConcurrentActivityTaskExecutions: options.tuning.maxConcurrentActivities,
+    maxCachedWorkflows: options.tuning.maxCachedWorkflows,
     // A bug in workflow code ends the delivery as Failed, saying what went wrong (and `replay` redelivers it once
     // fixed), instead of retrying its workflow task for ever. Nondeterminism still retries: a deploy can fix it.
     workflowFailureErrorTypes: { '*': ['TypeError', 'RangeError', 'ReferenceError'] },

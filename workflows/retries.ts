@@ -20,6 +20,10 @@ const { parkDelivery } = proxyActivities<Activities>({ startToCloseTimeout: '30s
 
 /** Room for an attempt's wait in its channel (batch window, caps) on top of the call itself. */
 export const CHANNEL_WAIT_MS = 5_000;
+/** Retries a second or less apart run inside the retrying activity for up to this long before Temporal takes over. */
+const INLINE_RETRY_WINDOW_MS = 10_000;
+/** Shorter waits happen in the retrying activity itself (activities/deliver.ts INLINE_WAIT_MAX_MS). */
+const INLINE_WAIT_MAX_MS = 1_000;
 
 /**
  * What follows a failed first attempt, per failure class: a bad request or a payload too large fails at once; auth
@@ -30,13 +34,14 @@ export const CHANNEL_WAIT_MS = 5_000;
 export async function retryUntilDelivered(input: DeliverEventInput, progress: DeliveryProgress): Promise<DeliveryResult> {
   const { integrationId, retry } = input;
   const { deliverHit } = proxyActivities<Activities>({
-    startToCloseTimeout: retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
+    startToCloseTimeout: retry.attemptTimeoutMs + CHANNEL_WAIT_MS + INLINE_RETRY_WINDOW_MS,
     // Unbounded here: each attempt decides its own delay and when to stop (activities/deliver.ts).
     retry: { initialInterval: retry.initialIntervalMs, maximumInterval: retry.maximumIntervalMs },
     summary: `deliver ${progress.hit.event} to Xtremepush`,
   });
   let resumed = false;
   let afterPark = false;
+  let firstDelayMs = 0;
   setHandler(resumeDeliverySignal, () => void (resumed = true));
 
   for (;;) {
@@ -62,7 +67,8 @@ export async function retryUntilDelivered(input: DeliverEventInput, progress: De
         }
         upsertSearchAttributes([{ key: SA.outcome, value: 'retrying' }]);
         setCurrentDetails(`Attempt ${last.attempt} failed (${last.failureClass}); retrying in ${Math.round(delay / 100) / 10} s. ${last.message}`);
-        await sleep(delay);
+        if (delay >= INLINE_WAIT_MAX_MS) await sleep(delay);
+        else firstDelayMs = delay;
       }
     }
     try {
@@ -73,6 +79,7 @@ export async function retryUntilDelivered(input: DeliverEventInput, progress: De
         attemptsBefore: progress.attempts.count,
         horizonEndsAt: progress.retryingSince + retry.horizonMs,
         afterPark,
+        firstDelayMs,
       });
       record(progress, attempt);
     } catch (error) {
@@ -81,6 +88,7 @@ export async function retryUntilDelivered(input: DeliverEventInput, progress: De
       if (ended.exhausted) throw failed(integrationId, 'retries_exhausted', ended.message, progress.attempts, progress.hit);
     }
     afterPark = false;
+    firstDelayMs = 0;
   }
 }
 

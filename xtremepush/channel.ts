@@ -293,11 +293,11 @@ export class DeliveryChannel {
     }
   }
 
-  /** A Retry-After within bounds, with up to 20 % jitter so the deliveries it held back do not all return at once. */
+  /** A Retry-After within bounds, with up to 20 % jitter (within the ceiling) so those it held back do not all return at once. */
   boundedRetryAfter(retryAfterMs: number | undefined): number {
     const { floorMs, ceilingMs } = this.settings.retryAfter;
     const base = Math.min(ceilingMs, Math.max(floorMs, retryAfterMs ?? floorMs));
-    return Math.round(base * (1 + Math.random() * 0.2));
+    return Math.min(ceilingMs, Math.round(base * (1 + Math.random() * 0.2)));
   }
 }
 
