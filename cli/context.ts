@@ -34,6 +34,11 @@ export function progressBar(label: string): (progress: { done: number; total: nu
   };
 }
 
+/** Output for people: one line each, empty ones dropped. */
+export function printLines(lines: readonly string[]): void {
+  process.stdout.write(`${lines.filter((line) => line !== '').join('\n')}\n`);
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

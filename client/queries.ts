@@ -14,6 +14,9 @@ export interface DeliveryFilter {
   until?: string;
 }
 
+/** Executions that Temporal or an operator ended, not the delivery itself: never delivered, counted apart. */
+export const ENDED_STATUSES = ['Terminated', 'TimedOut', 'Canceled'];
+
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export function deliveryQuery(filter: DeliveryFilter = {}): string {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { DROP_REASONS, FINAL_FAILURES } from '../workflows/vocabulary';
-import { deliveryQuery, type DeliveryFilter } from './queries';
+import { deliveryQuery, ENDED_STATUSES, type DeliveryFilter } from './queries';
 
 export interface DeliveryStats {
   query: string;
@@ -29,7 +29,7 @@ export async function deliveryStats(client: Client, filter: Omit<DeliveryFilter,
     count({ outcome: 'parked' }),
     count({ outcome: 'retrying' }),
     count({ status: 'Running', outcome: null }),
-    count({ status: ['Terminated', 'TimedOut', 'Canceled'] }),
+    count({ status: ENDED_STATUSES }),
     Promise.all(DROP_REASONS.map(async (reason) => [reason, await count({ outcome: 'dropped', dropReason: reason })] as const)),
     Promise.all(FINAL_FAILURES.map(async (failureClass) => [failureClass, await count({ outcome: 'failed', failureClass })] as const)),
   ]);

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { resumeParked } from '../client';
+import type { ResumeReport } from '../client';
 import { inspectDelivery } from '../client/inspect';
 import { circuitStateQuery, circuitWorkflowId, type DeliveryFailureDetails } from '../workflows/contracts';
-import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, send, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, runCli, send, startTestStack, type TestStack } from './harness';
 
 let unique = 0;
 const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${unique++}`;
@@ -57,7 +57,9 @@ describe('auth failures park the delivery until the credentials work again', () 
 
     // Xtremepush support restores the token; the operator asks for a probe now instead of waiting for the next one.
     stack.simulator.addProject('eu', { name: 'restored', token: TOKEN });
-    await resumeParked(stack.service.client, 'xtremepush');
+    const resumed = await runCli(['resume'], stack.env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /^xtremepush: 1 parked; a probe was asked for now/m);
     const delivered = await stack.service.deliveries.result(workflowId);
     assert.equal(delivered.outcome, 'delivered');
     assert.equal(stack.simulator.hits({ user_id: userId }).length, 1);
@@ -83,7 +85,9 @@ describe('auth failures park the delivery until the credentials work again', () 
     assert.ok(calls <= 5, `${calls} calls reached Xtremepush while the token was revoked`);
 
     stack.simulator.addProject('eu', { name: 'restored-again', token: TOKEN });
-    await resumeParked(stack.service.client, 'xtremepush');
+    const [resumed] = JSON.parse((await runCli(['resume', '--json'], stack.env)).stdout) as ResumeReport[];
+    // The periodic probe may already have begun resuming them.
+    assert.ok(resumed!.integrationId === 'xtremepush' && resumed!.parked !== null && resumed!.parked <= 100, JSON.stringify(resumed));
     const results = await Promise.all(workflowIds.map((w) => stack.service.deliveries.result(w)));
     assert.ok(results.every((r) => r.outcome === 'delivered'));
     for (const userId of users) assert.equal(stack.simulator.hits({ user_id: userId }).length, 1, `${userId} delivered once`);

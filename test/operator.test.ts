@@ -37,6 +37,17 @@ describe('inspect', () => {
     assert.equal(json[0].attempts.first.response.status, 503);
   });
 
+  test('takes the workflow id the ingest API answered as well as the messageId', async () => {
+    const workflowId = await send(stack, '/v1/track', { userId: 'crm-78', event: 'Signed Up', context: MARKETING_GRANTED });
+    await settle(workflowId);
+    const { code, stdout } = await runCli(['inspect', workflowId], stack.env);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, new RegExp(`^delivery ${workflowId} \\(integration xtremepush\\): completed, delivered`, 'm'));
+    const json = JSON.parse((await runCli(['inspect', workflowId, '--json'], stack.env)).stdout);
+    assert.equal(json.length, 1);
+    assert.equal(json[0].workflowId, workflowId);
+  });
+
   test('an unknown messageId says so and exits 1', async () => {
     const { code, stderr } = await runCli(['inspect', 'no-such-message'], stack.env);
     assert.equal(code, 1);
@@ -69,20 +80,26 @@ describe('replay', () => {
     const query = `TaskQueue = '${taskQueue()}' AND XpOutcome = 'failed' AND XpFailureClass = 'bad_request'`;
     await eventually(async () => (await stack.service.client.workflow.count(query)).count === 3, 'the failures to be visible');
 
-    const dryRun = JSON.parse((await runCli(['replay', '--query', query, '--dry-run'], stack.env)).stdout);
+    const dryRun = JSON.parse((await runCli(['replay', '--query', query, '--dry-run', '--json'], stack.env)).stdout);
     assert.equal(dryRun.count, 3);
+    const dryRunText = (await runCli(['replay', '--query', query, '--dry-run'], stack.env)).stdout;
+    assert.match(dryRunText, /^3 deliveries would be replayed/m);
+    assert.match(dryRunText, /\(failed: bad_request\)/);
     assert.equal(stack.simulator.hits().filter((h) => users.includes(h.user_id)).length, 0, 'a dry run starts nothing');
 
-    const first = await runCli(['replay', '--query', query], stack.env);
+    const first = await runCli(['replay', '--query', query, '--json'], stack.env);
     assert.equal(first.code, 0, first.stderr);
     const report = JSON.parse(first.stdout);
     assert.equal(report.started, 3);
     await Promise.all(report.workflowIds.map(settle));
     for (const userId of users) assert.equal(stack.simulator.hits({ user_id: userId }).length, 1);
 
-    const second = JSON.parse((await runCli(['replay', '--query', query], stack.env)).stdout);
+    const second = JSON.parse((await runCli(['replay', '--query', query, '--json'], stack.env)).stdout);
     assert.equal(second.started, 0);
     assert.equal(second.alreadyReplayed, 3);
+    const third = (await runCli(['replay', '--query', query], stack.env)).stdout;
+    assert.match(third, /^replayed 0 of 3 selected deliveries/m);
+    assert.match(third, /3 had been replayed by an earlier run and were not started again/);
     for (const userId of users) assert.equal(stack.simulator.hits({ user_id: userId }).length, 1, 'nothing delivered twice');
     assert.equal(stack.simulator.hits({ user_id: delivered }).length, 1);
   });
@@ -111,8 +128,12 @@ describe('stats and the documented queries', () => {
     assert.equal(stats.dropped.unmapped_event, 1);
     assert.equal(stats.failed.bad_request, 1);
 
-    const cli = JSON.parse((await runCli(['stats', '--since', since], stack.env)).stdout);
+    const cli = JSON.parse((await runCli(['stats', '--since', since, '--json'], stack.env)).stdout);
     assert.equal(cli.received, 4);
+    const text = (await runCli(['stats', '--since', since], stack.env)).stdout;
+    assert.match(text, /^ {2}received +4$/m);
+    assert.match(text, /^ {2}dropped +2 +1 unmapped_event, 1 consent$/m);
+    assert.match(text, /^ {2}failed +1 +1 bad_request$/m);
   });
 
   test("the README's search-attribute queries return what they claim", async () => {
