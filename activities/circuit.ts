@@ -9,7 +9,7 @@ export function createCircuitActivities(deps: ActivityDeps) {
       const breaker: CircuitInput = { integrationId, probeIntervalMs: deps.circuitProbeIntervalMs };
       await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.circuitBreaker, {
         taskQueue: deps.taskQueue,
-        workflowId: circuitWorkflowId(integrationId),
+        workflowId: circuitWorkflowId(deps.taskQueue, integrationId),
         args: [breaker],
         signal: parkDeliverySignal,
         signalArgs: [parked],

@@ -1,4 +1,4 @@
-import { idDigest } from '../events/ids';
+import { holdDigest } from '../events/ids';
 import { holdWorkflowId, registerHeldEventSignal, SA, WORKFLOW_TYPES, type HeldEvent, type HoldInput } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
 
@@ -12,7 +12,7 @@ export function createHoldActivities(deps: ActivityDeps) {
       const hold: HoldInput = { integrationId, anonymousId };
       await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
         taskQueue: deps.taskQueue,
-        workflowId: holdWorkflowId(integrationId, idDigest(anonymousId)),
+        workflowId: holdWorkflowId(integrationId, holdDigest(deps.taskQueue, anonymousId)),
         args: [hold],
         signal: registerHeldEventSignal,
         signalArgs: [held],

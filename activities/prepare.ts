@@ -1,5 +1,5 @@
 import type { AcceptedEvent } from '../events/schema';
-import { idDigest } from '../events/ids';
+import { holdDigest } from '../events/ids';
 import { prepareDelivery, type Preparation } from '../mapping/prepare';
 import { holdWorkflowId, identifiedSignal } from '../workflows/contracts';
 import { asDataError, integrationOf, type ActivityDeps } from './deps';
@@ -23,7 +23,7 @@ export function createPrepareActivities(deps: ActivityDeps) {
       }
       const linked = event.type === 'identify' ? event.anonymousId : event.type === 'alias' ? (event as { previousId?: string }).previousId : undefined;
       if (linked && event.userId && preparation.kind !== 'drop') await announceLink(deps, input.integrationId, linked, event.userId);
-      if (preparation.kind === 'unidentified') return { ...preparation, holdWorkflowId: holdWorkflowId(input.integrationId, idDigest(preparation.anonymousId)) };
+      if (preparation.kind === 'unidentified') return { ...preparation, holdWorkflowId: holdWorkflowId(input.integrationId, holdDigest(deps.taskQueue, preparation.anonymousId)) };
       return preparation;
     },
   };
@@ -32,7 +32,7 @@ export function createPrepareActivities(deps: ActivityDeps) {
 /** No hold running means nothing waits; one started later finds the stored link itself. */
 async function announceLink(deps: ActivityDeps, integrationId: string, anonymousId: string, userId: string): Promise<void> {
   await deps.temporal.workflow
-    .getHandle(holdWorkflowId(integrationId, idDigest(anonymousId)))
+    .getHandle(holdWorkflowId(integrationId, holdDigest(deps.taskQueue, anonymousId)))
     .signal(identifiedSignal, { userId })
     .catch(() => undefined);
 }

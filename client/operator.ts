@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { circuitStateQuery, circuitWorkflowId, probeNowSignal, resumeDeliverySignal } from '../workflows/contracts';
+import { deliveryQuery } from './queries';
 
 /** What `resume` did for one integration. */
 export interface ResumeReport {
@@ -14,8 +15,8 @@ export interface ResumeReport {
  * Releases parked deliveries. Normally it asks the integration's circuit breaker to probe now: a successful probe
  * resumes every parked delivery. `force` resumes each parked delivery directly, without waiting for a probe.
  */
-export async function resumeParked(client: Client, integrationId: string, options: { force?: boolean } = {}): Promise<ResumeReport> {
-  const breaker = client.workflow.getHandle(circuitWorkflowId(integrationId));
+export async function resumeParked(client: Client, taskQueue: string, integrationId: string, options: { force?: boolean } = {}): Promise<ResumeReport> {
+  const breaker = client.workflow.getHandle(circuitWorkflowId(taskQueue, integrationId));
   let parked: number | null = null;
   try {
     parked = (await breaker.query(circuitStateQuery)).parked;
@@ -25,7 +26,7 @@ export async function resumeParked(client: Client, integrationId: string, option
   }
   let forced = 0;
   if (options.force) {
-    const query = `XpIntegration = '${integrationId}' AND XpOutcome = 'parked' AND ExecutionStatus = 'Running'`;
+    const query = `${deliveryQuery({ taskQueue, integration: integrationId, outcome: 'parked' })} AND ExecutionStatus = 'Running'`;
     for await (const execution of client.workflow.list({ query })) {
       await client.workflow.getHandle(execution.workflowId).signal(resumeDeliverySignal);
       forced += 1;

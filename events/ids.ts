@@ -4,3 +4,8 @@ import { createHash } from 'node:crypto';
 export function idDigest(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 32);
 }
+
+/** The digest naming an anonymousId's hold in one deployment (several may share a namespace). */
+export function holdDigest(taskQueue: string, anonymousId: string): string {
+  return idDigest(`${taskQueue}\n${anonymousId}`);
+}

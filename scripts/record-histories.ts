@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
-import { idDigest } from '../events/ids';
+import { holdDigest } from '../events/ids';
 import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
@@ -124,7 +124,7 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   if (released.outcome !== 'delivered' || released.userId !== 'crm-fixture-4') throw new Error(`expected the held event delivered: ${JSON.stringify(released)}`);
   await record('deliverEvent-held-then-released', held, { type: 'deliverEvent', status: 'COMPLETED' });
   await record('deliverEvent-identify-links-anonymous', identify, { type: 'deliverEvent', status: 'COMPLETED' });
-  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, idDigest(anonymousId)), { type: 'holdAnonymousEvents', status: 'COMPLETED' });
+  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, holdDigest(stack.env.TEMPORAL_TASK_QUEUE!, anonymousId)), { type: 'holdAnonymousEvents', status: 'COMPLETED' });
 
   // recordMessageEvent: an unsubscribe, which also revokes marketing consent; recordChannelWebhook: a channel call.
   const unsubscribe = await postWebhook(stack, `/webhooks/xtremepush/${WEBHOOK.name}`, {
@@ -139,21 +139,21 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   // deliverEvent parked on a 401 and resumed; circuitBreaker probes once on `resume` and releases it.
   stack.simulator.revokeToken(EU_TOKEN);
   const parked = await send(stack, '/v1/track', event('fixture-parked-auth', { userId: 'crm-fixture-6', event: 'Signed Up', context: MARKETING_GRANTED }));
-  await waitParked(client, parked);
+  await waitParked(client, stack.env.TEMPORAL_TASK_QUEUE!, parked);
   stack.simulator.addProject('eu', { name: 'eu-project-restored', token: EU_TOKEN });
-  await resumeParked(client, INTEGRATION);
+  await resumeParked(client, stack.env.TEMPORAL_TASK_QUEUE!, INTEGRATION);
   const resumed = await deliveryOf(parked);
   if (resumed.outcome !== 'delivered') throw new Error(`expected the parked delivery delivered: ${JSON.stringify(resumed)}`);
   await record('deliverEvent-parked-auth-resumed', parked, { type: 'deliverEvent', status: 'COMPLETED' });
-  await record('circuitBreaker-resumed', circuitWorkflowId(INTEGRATION), { type: 'circuitBreaker', status: 'COMPLETED' });
+  await record('circuitBreaker-resumed', circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, INTEGRATION), { type: 'circuitBreaker', status: 'COMPLETED' });
 
   return histories;
 }
 
-async function waitParked(client: Client, workflowId: string) {
+async function waitParked(client: Client, taskQueue: string, workflowId: string) {
   await eventually(async () => (await client.workflow.getHandle(workflowId).describe()).searchAttributes.XpOutcome?.[0] === 'parked', `${workflowId} to park`);
   await eventually(
-    async () => (await client.workflow.getHandle(circuitWorkflowId(INTEGRATION)).query(circuitStateQuery).catch(() => null))?.parked === 1,
+    async () => (await client.workflow.getHandle(circuitWorkflowId(taskQueue, INTEGRATION)).query(circuitStateQuery).catch(() => null))?.parked === 1,
     'the circuit breaker to hold the parked delivery',
   );
 }

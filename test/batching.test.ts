@@ -64,7 +64,7 @@ async function outcomeOf(stack: TestStack, workflowId: string): Promise<string |
 }
 
 const parkedCount = async (stack: TestStack) =>
-  (await stack.service.client.workflow.getHandle(circuitWorkflowId('xtremepush')).query(circuitStateQuery).catch(() => null))?.parked ?? 0;
+  (await stack.service.client.workflow.getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush')).query(circuitStateQuery).catch(() => null))?.parked ?? 0;
 
 describe('events of one /v1/batch request share Xtremepush requests', () => {
   let stack: TestStack;
@@ -203,7 +203,7 @@ describe('an auth failure on a batch parks every event in it', () => {
     try {
       const { batch, workflowIds } = await parkBatch(stack, 'resume', 30);
       stack.simulator.addProject('eu', { name: 'eu-project-restored', token: EU_TOKEN });
-      const report = await resumeParked(stack.service.client, 'xtremepush');
+      const report = await resumeParked(stack.service.client, stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush');
       assert.equal(report.parked, 30);
       await assertDeliveredOnce(stack, batch, workflowIds);
     } finally {

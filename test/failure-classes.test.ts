@@ -76,7 +76,7 @@ describe('auth failures park the delivery until the credentials work again', () 
     assert.equal(res.status, 200);
     const workflowIds: string[] = res.body.deliveries.map((d: { workflowId: string }) => d.workflowId);
     await eventually(
-      async () => (await stack.service.client.workflow.getHandle(circuitWorkflowId('xtremepush')).query(circuitStateQuery).catch(() => null))?.parked === 100,
+      async () => (await stack.service.client.workflow.getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush')).query(circuitStateQuery).catch(() => null))?.parked === 100,
       'all 100 deliveries to park',
       60_000,
     );

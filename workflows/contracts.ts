@@ -27,15 +27,17 @@ export function deliveryWorkflowId(integrationId: string, messageId: string): st
 }
 
 /**
- * One hold per integration and anonymousId, where its held events and identifies meet. Named by a digest of the
- * anonymousId (events/ids.ts): fixed length whatever the id's bytes, and no device id in plain view.
+ * One hold per deployment (task queue), integration and anonymousId, where its held events and identifies meet. Named
+ * by a digest of the task queue and anonymousId (events/ids.ts `holdDigest`): fixed length whatever the id's bytes, and
+ * no device id in plain view.
  */
-export function holdWorkflowId(integrationId: string, anonymousIdDigest: string): string {
-  return `hold-${integrationId}-${anonymousIdDigest}`;
+export function holdWorkflowId(integrationId: string, digest: string): string {
+  return `hold-${integrationId}-${digest}`;
 }
 
-export function circuitWorkflowId(integrationId: string): string {
-  return `circuit-${integrationId}`;
+/** One circuit breaker per deployment and integration: deployments may share a namespace. */
+export function circuitWorkflowId(taskQueue: string, integrationId: string): string {
+  return `circuit-${taskQueue}-${integrationId}`;
 }
 
 /** A replay's id derives from the run it replays, so replaying the same selection twice starts nothing new. */

@@ -11,7 +11,7 @@ export function resumeCommand(): Command {
     .action(async (options: { integration?: string; force?: boolean; json?: boolean }) => {
       await withTemporal(async ({ config, client }) => {
         const ids = options.integration ? [options.integration] : config.integrations.map((i) => i.id);
-        const reports = await Promise.all(ids.map((id) => resumeParked(client, id, { force: options.force })));
+        const reports = await Promise.all(ids.map((id) => resumeParked(client, config.temporal.taskQueue, id, { force: options.force })));
         if (options.json) return printJson(reports);
         printLines(reports.map(describe));
       });
