@@ -59,7 +59,8 @@ describe('auth failures park the delivery until the credentials work again', () 
     stack.simulator.addProject('eu', { name: 'restored', token: TOKEN });
     const resumed = await runCli(['resume'], stack.env);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stdout, /^xtremepush: 1 parked; a probe was asked for now/m);
+    // The periodic probe may have resumed it already: the count is what the breaker still held.
+    assert.match(resumed.stdout, /^xtremepush: [01] parked; a probe was asked for now/m);
     const delivered = await stack.service.deliveries.result(workflowId);
     assert.equal(delivered.outcome, 'delivered');
     assert.equal(stack.simulator.hits({ user_id: userId }).length, 1);
