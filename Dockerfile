@@ -1,17 +1,13 @@
-# Multi-stage: dependencies are installed in a build stage; the runtime image holds only what runs, as a non-root user.
-# One image for both services: docker-compose.yml runs api/main.ts or worker/main.ts in it.
-FROM node:20-bookworm-slim AS deps
+# Multi-stage: the build stage compiles TypeScript to dist/ and bundles the workflows once; the runtime image holds
+# only production dependencies and dist/, runs plain `node` as the non-root user, and carries no compiler.
+# One image for both services: docker-compose.yml runs dist/api/main.js or dist/worker/main.js in it.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # `npm install`, not `npm ci`: the lockfile lacks some platform-only optional packages (see scripts/setup.sh), which
-# `npm ci` refuses; `npm install` still installs exactly the locked versions. Dev dependencies stay out.
-RUN npm install --omit=dev --no-audit --no-fund
-
-FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production
-WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
+# `npm ci` refuses; `npm install` still installs exactly the locked versions.
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 # Every source folder, one line each (COPY of several folders would merge their contents). test/compose.test.ts
 # fails when a folder holding .ts files is missing here. Tests, scripts and local state stay out (.dockerignore).
 COPY activities ./activities
@@ -32,9 +28,22 @@ COPY webhooks ./webhooks
 COPY worker ./worker
 COPY workflows ./workflows
 COPY xtremepush ./xtremepush
+RUN npx tsc -p tsconfig.build.json && node dist/worker/bundles.js
+
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 # Code and dependencies stay owned by root, read-only to the process.
 USER node
 # SIGTERM: the API stops accepting, the worker lets in-flight deliveries finish (app/entry.ts).
 STOPSIGNAL SIGTERM
 # The worker by default; the API service overrides the command.
-CMD ["node", "--import", "tsx", "worker/main.ts"]
+CMD ["node", "dist/worker/main.js"]

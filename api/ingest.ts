@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -41,13 +42,17 @@ export function buildIngestApi(options: IngestApiOptions) {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Two lines for every request (health checks included) drown what matters: rejected events, failures and
+    // 503s are logged where they happen.
+    disableRequestLogging: true,
     // JSON.parse keeps `__proto__` as a plain key, harmlessly; the event holding it is rejected on its own
     // (events/door.ts) instead of the whole request with the valid events beside it.
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
   });
   // Beacons and some SDKs send JSON as text/plain to avoid CORS preflights.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('ignore', 'ignore'));
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer' }, parseJsonBody);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -57,9 +62,7 @@ export function buildIngestApi(options: IngestApiOptions) {
         ? `the body is over ${BODY_LIMIT_BYTES / 1024} KB, the limit of one request (one event may be up to 32 KB): send smaller batches`
         : status === 500
           ? 'internal error; the events were not accepted, retry the request'
-          : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
-            ? `the body is not valid JSON: ${error.message}`
-            : error.message;
+          : error.message;
     return reply.code(status).send({ success: false, error: message });
   });
 
@@ -134,6 +137,21 @@ function registerTrackingRoutes(app: FastifyInstance, options: IngestApiOptions)
   };
   app.post('/v1/batch', batch);
   app.post('/v1/b', batch);
+}
+
+/**
+ * JSON must be UTF-8: bytes that are not would be decoded with replacement characters and delivered changed, so the
+ * request is refused instead. JSON.parse keeps a `__proto__` key as a plain property (events/door.ts rejects it).
+ */
+function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  const refuse = (message: string) => done(Object.assign(new Error(message), { statusCode: 400 }));
+  if (body.length === 0) return refuse('the body is empty: send a JSON object');
+  if (!isUtf8(body)) return refuse('the body is not valid UTF-8: JSON must be sent as UTF-8');
+  try {
+    done(null, JSON.parse(body.toString('utf8')) as unknown);
+  } catch (error) {
+    refuse(`the body is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

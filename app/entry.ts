@@ -9,7 +9,7 @@ import { startService } from './service';
 export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
   (async () => {
     const config = loadConfig();
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, config.logFormat);
     for (const warning of config.warnings) logger.warn(warning);
     if (!config.temporal.address) {
       throw new ConfigError(['TEMPORAL_ADDRESS: is required for this entry point (use `npm start` for the all-in-one mode with an embedded dev server)']);

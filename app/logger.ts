@@ -1,8 +1,19 @@
 import pino, { type Logger } from 'pino';
+import { prettyLogStream } from './log-format';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'signal-xtremepush' } });
+/**
+ * Structured logs: JSON lines for log collectors, or one readable line each for a person at a terminal (`LOG_FORMAT`
+ * auto, the default, picks by whether stdout is a terminal).
+ */
+export function createLogger(level: string, format: LogFormat = 'auto'): Logger {
+  return pino({ level, base: { service: 'signal-xtremepush' } }, isPretty(format) ? prettyLogStream() : undefined);
+}
+
+type LogFormat = 'auto' | 'json' | 'pretty';
+
+export function isPretty(format: LogFormat): boolean {
+  return format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true);
 }
 
 let runtimeInstalled = false;
@@ -27,6 +38,11 @@ export function installTemporalRuntime(logger: Logger, metricsBindAddress?: stri
     shutdownSignals: [],
     // The runtime's Prometheus exporter serves the SDK's metrics and ours (sxp_*) on one /metrics endpoint.
     ...(metricsBindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true } } } } : {}),
-    logger: new DefaultLogger('WARN', (entry) => sdk[levels[entry.level]]({ ...entry.meta }, entry.message)),
+    // The SDK's own chatter from WARN up; workflows' own lines (a delivery dropped or failed) from INFO.
+    logger: new DefaultLogger('INFO', (entry) => {
+      const fromWorkflow = entry.meta?.sdkComponent === 'workflow';
+      if (!fromWorkflow && (entry.level === 'INFO' || entry.level === 'DEBUG' || entry.level === 'TRACE')) return;
+      (fromWorkflow ? logger : sdk)[levels[entry.level]]({ ...entry.meta }, entry.message);
+    }),
   });
 }

@@ -8,17 +8,16 @@ import { registerHealthRoutes } from '../api/health';
 import { buildIngestApi } from '../api/ingest';
 import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
 import { dataConverterFor } from '../codec/data-converter';
-import { createDeliveryClient, createWebhookClient, type DeliveryClient } from '../client';
+import { createDeliveryClient, createWebhookClient, retryPolicyOf, type DeliveryClient } from '../client';
 import type { LoadedConfig } from '../config/load';
 import { openIdentityStore, type IdentityStore } from '../identity/store';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { setUpTracing } from '../temporal/tracing';
+import { prebuiltBundle } from '../worker/bundles';
 import { createDeliveryWorker } from '../worker/create-worker';
 import { DeliveryChannel } from '../xtremepush/channel';
 import { createXtremepushClient, type XtremepushClient } from '../xtremepush/client';
 import { regionOfHost } from '../xtremepush/regions';
-import type { DeliveryRetryPolicy } from '../workflows/contracts';
 import { installTemporalRuntime } from './logger';
 
 export interface ServiceOptions {
@@ -73,7 +72,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // Sharing the worker's connection lets each delivery's first workflow task go straight to this process (eager start).
     const { client, close: closeClient } = await connectClient(config.temporal, temporalAddress, plugins, workerConnection ?? undefined);
     closers.push(closeClient);
-    await ensureSearchAttributes(client.connection, config.temporal.namespace, logger);
     const deliveries = createDeliveryClient({
       client,
       taskQueue: config.temporal.taskQueue,
@@ -98,7 +96,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         connection: workerConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        workflowBundle: options.workflowBundle,
+        workflowBundle: options.workflowBundle ?? prebuiltBundle(tracing !== null),
         dataConverter: dataConverterFor(config.temporal.payloadEncryptionKeys),
         plugins,
         tuning: config.worker,
@@ -143,7 +141,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
     } else if (worker) {
       // A worker-only process serves its health on the API port, which it does not otherwise use.
-      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger });
+      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, disableRequestLogging: true });
       registerHealthRoutes(health, async () => workerRunning());
       closers.unshift(() => health.close());
       apiUrl = await health.listen({ host: config.api.host, port: config.api.port });
@@ -153,15 +151,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     await close().catch(() => undefined);
     throw error;
   }
-}
-
-function retryPolicyOf(delivery: LoadedConfig['delivery']): DeliveryRetryPolicy {
-  return {
-    initialIntervalMs: delivery.retryInitialIntervalMs,
-    maximumIntervalMs: delivery.retryMaxIntervalMs,
-    horizonMs: delivery.retryHorizonMs,
-    attemptTimeoutMs: delivery.timeoutMs,
-  };
 }
 
 /** One channel per integration, shared by every attempt in this worker: batching, caps and the circuit live there. */

@@ -3,7 +3,8 @@ import { codecEndpointUrl, codecServerOptionsOf } from '../codec/codec-server';
 import { ConfigError, loadConfig, SANDBOX } from '../config/load';
 import { startSimulator, type Simulator } from '../simulator';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { createLogger } from './logger';
+import { banner } from './banner';
+import { createLogger, isPretty } from './logger';
 import { startService } from './service';
 
 /**
@@ -12,7 +13,7 @@ import { startService } from './service';
  */
 async function main() {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   for (const warning of config.warnings) logger.warn(warning);
 
   let simulator: Simulator | null = null;
@@ -44,9 +45,11 @@ async function main() {
   const temporalAddress = config.temporal.address ?? devServer!.address;
   const service = await startService({ config, logger, temporalAddress, run: { api: true, worker: true } });
 
+  const metricsUrl = config.metrics.port === undefined ? null : `http://${config.metrics.host}:${config.metrics.port}/metrics`;
   logger.info(
     {
       ingestApi: service.apiUrl,
+      metrics: metricsUrl ?? 'off (set METRICS_PORT)',
       temporal: temporalAddress,
       webUi: devServer?.uiUrl ?? 'the Web UI of your Temporal cluster',
       simulator: simulator?.urls,
@@ -55,6 +58,20 @@ async function main() {
     },
     `ready: send events to ${service.apiUrl}/v1/track; watch deliveries at ${devServer?.uiUrl ?? 'your Temporal Web UI'}`,
   );
+  if (isPretty(config.logFormat)) {
+    process.stdout.write(
+      banner({
+        sandbox: config.sandbox,
+        api: service.apiUrl!,
+        writeKey: config.sandbox ? SANDBOX.writeKey : null,
+        webUi: devServer?.uiUrl ?? null,
+        namespace: config.temporal.namespace,
+        temporal: temporalAddress,
+        simulator: simulator?.urls ?? null,
+        metrics: metricsUrl,
+      }),
+    );
+  }
 
   let stopping = false;
   const stop = async (reason: string) => {

@@ -2,10 +2,26 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type LoadedConfig } from '../config/load';
 import { connectClient } from '../temporal/connection';
 
+/** The service's Temporal: the configured one, else the embedded dev server `npm start` runs. */
+export function temporalAddressOf(config: LoadedConfig): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.dev.port}`;
+}
+
+/** A client if Temporal answers within a few seconds, else null. */
+export async function tryConnect(config: LoadedConfig): Promise<Awaited<ReturnType<typeof connectClient>> | null> {
+  try {
+    const connected = await connectClient(config.temporal, temporalAddressOf(config));
+    await connected.client.withDeadline(Date.now() + 3_000, () => connected.client.workflowService.getSystemInfo({}));
+    return connected;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs an operator command with the service's configuration and a Temporal client, closing it afterwards. */
 export async function withTemporal<T>(run: (context: { config: LoadedConfig; client: Client }) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.dev.port}`;
+  const address = temporalAddressOf(config);
   let connected: Awaited<ReturnType<typeof connectClient>>;
   try {
     connected = await connectClient(config.temporal, address);

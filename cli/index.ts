@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { version } from '../package.json';
 import { doctorCommand } from './commands/doctor';

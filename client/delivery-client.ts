@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { Logger } from 'pino';
+import type { DeliverySettings } from '../config/schema';
 import { randomUUID } from 'node:crypto';
 import { acceptEvents, needsDerivedIds, requestDigest, type AcceptOptions, type IncomingEvent, type RejectedEvent } from '../events/accept';
 import { isIntegrationEnabled } from '../events/integrations';
@@ -47,6 +48,16 @@ export interface IngestResult {
   deliveries: StartedDelivery[];
   /** Events not accepted, by their index in the request, each with what is wrong with it. */
   rejected: RejectedEvent[];
+}
+
+/** The retry settings a delivery starts with, from the service's configuration. */
+export function retryPolicyOf(delivery: DeliverySettings): DeliveryRetryPolicy {
+  return {
+    initialIntervalMs: delivery.retryInitialIntervalMs,
+    maximumIntervalMs: delivery.retryMaxIntervalMs,
+    horizonMs: delivery.retryHorizonMs,
+    attemptTimeoutMs: delivery.timeoutMs,
+  };
 }
 
 /** An event failed validation; `problems` name each offending field, e.g. `event: is required`. */

@@ -1,4 +1,6 @@
-export { createDeliveryClient, InvalidEventError } from './delivery-client';
+export { connectDeliveryClient } from './connect';
+export type { ConnectedDeliveryClient } from './connect';
+export { createDeliveryClient, InvalidEventError, retryPolicyOf } from './delivery-client';
 export type { DeliveryClient, DeliveryClientOptions, IngestResult, StartedDelivery } from './delivery-client';
 export { TemporalUnavailableError } from './start-errors';
 export { acceptEvents } from '../events/accept';

@@ -1,5 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, SANDBOX, loadConfig } from './load';
 
@@ -67,7 +69,8 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
     assert.equal(config.temporal.address, undefined);
     assert.equal(config.temporal.namespace, 'default');
     assert.equal(config.temporal.taskQueue, 'xtremepush-delivery');
-    assert.equal(config.temporal.tls, undefined);
+    assert.equal(config.temporal.connection.tls, undefined);
+    assert.equal(config.temporal.connection.apiKey, undefined);
   });
 });
 
@@ -230,7 +233,7 @@ describe('loadConfig: other settings', () => {
     assert.equal(loadConfig({ DATA_DIR: '/var/lib/x' }, CWD).dataDir, '/var/lib/x');
   });
 
-  test('TEMPORAL_* settings are read; TLS is on when a TLS path is given', () => {
+  test("TEMPORAL_* settings are read as Temporal's own tools read them; an API key turns TLS on", () => {
     const config = loadConfig(
       {
         TEMPORAL_ADDRESS: 'temporal.example:7233',
@@ -243,6 +246,20 @@ describe('loadConfig: other settings', () => {
     assert.equal(config.temporal.address, 'temporal.example:7233');
     assert.equal(config.temporal.namespace, 'prod');
     assert.equal(config.temporal.taskQueue, 'q');
-    assert.equal(config.temporal.tls?.serverName, 'temporal.example');
+    assert.deepEqual(config.temporal.connection.tls, { serverNameOverride: 'temporal.example', serverRootCACertificate: undefined, clientCertPair: undefined });
+    const cloud = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key-123' }, CWD);
+    assert.equal(cloud.temporal.connection.apiKey, 'key-123');
+    assert.equal(cloud.temporal.connection.tls, true);
+  });
+
+  test('a Temporal profile file gives the address and namespace; the variables win over it', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-profile-')), 'temporal.toml');
+    fs.writeFileSync(file, '[profile.default]\naddress = "profile.example:7233"\nnamespace = "from-profile"\n\n[profile.staging]\naddress = "staging.example:7233"\n');
+    const fromFile = loadConfig({ TEMPORAL_CONFIG_FILE: file }, CWD);
+    assert.equal(fromFile.temporal.address, 'profile.example:7233');
+    assert.equal(fromFile.temporal.namespace, 'from-profile');
+    assert.equal(loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }, CWD).temporal.address, 'staging.example:7233');
+    assert.equal(loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_NAMESPACE: 'env-wins' }, CWD).temporal.namespace, 'env-wins');
+    assert.throws(() => loadConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'missing' }, CWD), /Temporal connection settings/);
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { z } from 'zod';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { configSchema, sandboxSchema, type Config } from './schema';
 import { REGION_HOSTS } from '../xtremepush/regions';
 import { readIntegrationsFile } from './integrations-file';
@@ -29,15 +30,18 @@ export const ENV_SETTINGS = {
   METRICS_PORT: 'metrics.port',
   OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing.endpoint',
   OTEL_SERVICE_NAME: 'tracing.serviceName',
+  // Read by @temporalio/envconfig, as every Temporal SDK and the temporal CLI read them (with the profile file).
   TEMPORAL_ADDRESS: 'temporal.address',
   TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_API_KEY: 'temporal.connection',
+  TEMPORAL_TLS: 'temporal.connection',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'temporal.connection',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: 'temporal.connection',
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'temporal.connection',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.connection',
+  TEMPORAL_PROFILE: 'temporal.connection',
+  TEMPORAL_CONFIG_FILE: 'temporal.connection',
   TEMPORAL_TASK_QUEUE: 'temporal.taskQueue',
-  TEMPORAL_API_KEY: 'temporal.apiKey',
-  TEMPORAL_TLS: 'temporal.tls',
-  TEMPORAL_TLS_CLIENT_CERT_PATH: 'temporal.tls.clientCertPath',
-  TEMPORAL_TLS_CLIENT_KEY_PATH: 'temporal.tls.clientKeyPath',
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'temporal.tls.serverCaCertPath',
-  TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverName',
   TEMPORAL_CLI_PATH: 'temporal.dev.cliPath',
   TEMPORAL_DEV_PORT: 'temporal.dev.port',
   TEMPORAL_UI_PORT: 'temporal.dev.uiPort',
@@ -64,6 +68,7 @@ export const ENV_SETTINGS = {
   DATABASE_SCHEMA: 'database.schema',
   DATA_DIR: 'dataDir',
   LOG_LEVEL: 'logLevel',
+  LOG_FORMAT: 'logFormat',
   SIMULATOR_EU_PORT: 'simulator.euPort',
   SIMULATOR_US_PORT: 'simulator.usPort',
 } as const;
@@ -82,7 +87,7 @@ export interface LoadedConfig extends Config {
 }
 
 /** Reads and validates the configuration from environment variables, naming the variable at fault on error. */
-export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): LoadedConfig {
+export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd(), options: { forClient?: boolean } = {}): LoadedConfig {
   // An empty variable means unset (`API_PORT=` must not mean port 0).
   const env: Env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== undefined && value.trim() !== ''));
   const configFile = env.XTREMEPUSH_CONFIG_FILE ? path.resolve(cwd, env.XTREMEPUSH_CONFIG_FILE) : undefined;
@@ -94,10 +99,12 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
     sandbox,
     dataDir: path.resolve(cwd, env.DATA_DIR ?? '.data'),
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     api: {
       host: env.API_HOST,
       port: env.API_PORT,
-      writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox ? SANDBOX.writeKey : ''),
+      // Write keys guard the ingest API; a program that starts deliveries through the client library has none.
+      writeKeys: env.INGEST_WRITE_KEYS ?? (sandbox || options.forClient ? SANDBOX.writeKey : ''),
     },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT },
     tracing: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME },
@@ -109,11 +116,8 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): Load
       us: env.XTREMEPUSH_US_HOST ?? (simulator ? `http://127.0.0.1:${simulator.usPort}` : REGION_HOSTS.us),
     },
     temporal: {
-      address: env.TEMPORAL_ADDRESS || undefined,
-      namespace: env.TEMPORAL_NAMESPACE,
+      ...temporalConnection(env),
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      apiKey: env.TEMPORAL_API_KEY || undefined,
-      tls: tlsFromEnv(env),
       payloadEncryptionKeys: env.PAYLOAD_ENCRYPTION_KEYS,
       dev: { cliPath: env.TEMPORAL_CLI_PATH, port: env.TEMPORAL_DEV_PORT, uiPort: env.TEMPORAL_UI_PORT },
     },
@@ -180,14 +184,19 @@ function parseJsonSetting(name: string, text: string): unknown {
   }
 }
 
-function tlsFromEnv(env: Env) {
-  const tls = {
-    clientCertPath: env.TEMPORAL_TLS_CLIENT_CERT_PATH,
-    clientKeyPath: env.TEMPORAL_TLS_CLIENT_KEY_PATH,
-    serverCaCertPath: env.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
-    serverName: env.TEMPORAL_TLS_SERVER_NAME,
-  };
-  return Object.values(tls).some(Boolean) || env.TEMPORAL_TLS === 'true' ? tls : undefined;
+/**
+ * Address, namespace and connection options the way Temporal's own tools read them (`@temporalio/envconfig`): the
+ * TEMPORAL_* variables over the profile (TEMPORAL_PROFILE, default `default`) of the profile file (TEMPORAL_CONFIG_FILE,
+ * default ~/.config/temporalio/temporal.toml). No address anywhere: the embedded dev server.
+ */
+function temporalConnection(env: Env) {
+  try {
+    const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+    const { address, ...connection } = connectionOptions;
+    return { address, namespace, connection };
+  } catch (error) {
+    throw new ConfigError([`Temporal connection settings (TEMPORAL_* variables or the Temporal profile file): ${(error as Error).message}`]);
+  }
 }
 
 function problemsOf(error: z.ZodError, prefix?: string, configFile?: string): string[] {

@@ -79,20 +79,22 @@ export const integrationSchema = z
   });
 export type Integration = z.output<typeof integrationSchema>;
 
+/**
+ * How to reach Temporal besides the address, as `@temporalio/envconfig` reads it from the standard TEMPORAL_*
+ * variables and profile file: API key, TLS (certificates already read), gRPC metadata. Never logged.
+ */
+export interface TemporalConnectionSettings {
+  apiKey?: string;
+  tls?: boolean | { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+  metadata?: Record<string, string>;
+}
+
 export const temporalSchema = z.object({
   /** Unset: an embedded dev server is started. */
   address: z.string().min(1).optional(),
   namespace: z.string().min(1).default('default'),
   taskQueue: z.string().min(1).default('xtremepush-delivery'),
-  apiKey: z.string().min(1).optional(),
-  tls: z
-    .object({
-      clientCertPath: z.string().optional(),
-      clientKeyPath: z.string().optional(),
-      serverCaCertPath: z.string().optional(),
-      serverName: z.string().optional(),
-    })
-    .optional(),
+  connection: z.custom<TemporalConnectionSettings>((value) => typeof value === 'object' && value !== null),
   /** AES-256-GCM keys for payloads in history (first encrypts, all decrypt); unset: payloads are stored as plain JSON. */
   payloadEncryptionKeys: encryptionKeysSchema.optional(),
   dev: z.object({
@@ -157,6 +159,8 @@ export const configSchema = z.object({
   sandbox: z.boolean(),
   dataDir: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: one readable line each at a terminal, JSON lines otherwise. */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   api: z.object({
     host: z.string().default('127.0.0.1'),
     port: port.default(8080),

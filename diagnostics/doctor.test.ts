@@ -1,8 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import pino from 'pino';
 import path from 'node:path';
 import { loadConfig } from '../config/load';
+import { resolveTemporalCli, startDevServer } from '../temporal/dev-server';
 import { startSimulator, type Simulator } from '../simulator';
 import { freePort } from '../test/ports';
 import { createXtremepushClient, type XtremepushClient } from '../xtremepush/client';
@@ -162,6 +165,23 @@ describe('the doctor command', () => {
     assert.match(stdout, /ERROR xtremepush token: the token belongs to the US region/);
     assert.ok(stdout.includes(`fix: set XTREMEPUSH_API_BASE_URL=${sim.urls.us}`), stdout);
     assert.equal((stdout + stderr).includes(US_TOKEN), false);
+  });
+
+  test('names the search attributes a Temporal namespace lacks, with the command that creates them', async () => {
+    const bare = await startDevServer({ port: await freePort(), uiPort: null, namespace: 'default', logger: pino({ level: 'silent' }), searchAttributes: false, readyTimeoutMs: 120_000 });
+    try {
+      const without = await runCli({ ...configEnv(EU_TOKEN, sim.urls.eu), TEMPORAL_ADDRESS: bare.address });
+      assert.equal(without.code, 1, without.stdout + without.stderr);
+      assert.match(without.stdout, /ERROR \(configuration\) search-attributes: namespace default lacks the search attributes XpIntegration, .*XpErrorMessage/);
+      assert.match(without.stdout, /fix: create them once: temporal operator search-attribute create --namespace default --name XpIntegration --type Keyword .* --name XpErrorMessage --type Text \(Temporal Cloud: tcld/);
+      // The command the finding gives, run as printed, fixes it.
+      const [, ...args] = /fix: create them once: (.*) \(Temporal Cloud:/.exec(without.stdout)![1]!.split(' ');
+      await promisify(execFile)(resolveTemporalCli(), [...args, '--address', bare.address]);
+      const fixed = await runCli({ ...configEnv(EU_TOKEN, sim.urls.eu), TEMPORAL_ADDRESS: bare.address });
+      assert.match(fixed.stdout, /ok {4}\(configuration\) search-attributes: namespace default at .* has the service's search attributes/);
+    } finally {
+      await bare.stop();
+    }
   });
 
   test('--json prints the report; an invalid configuration is a finding and exits 1', async () => {

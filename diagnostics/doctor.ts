@@ -4,7 +4,9 @@ import { REGION_HOSTS, type RegionHosts } from '../xtremepush/regions';
 import { checkBaseUrl, checkConsent, checkSandbox } from './configuration-checks';
 import { configuredRegion } from './region-hosts';
 import { reportOf, type DoctorReport, type Finding } from './report';
+import { checkTemporal } from './temporal-check';
 import { checkConnection } from './token-check';
+import type { Client } from '@temporalio/client';
 
 export type { DoctorReport, Finding } from './report';
 
@@ -16,14 +18,20 @@ export interface DoctorOptions {
   regionHosts?: RegionHosts;
   /** One line per integration before its network calls, which may take up to the delivery timeout. */
   log?: (line: string) => void;
+  /** A client of the service's Temporal namespace (null: it did not answer); absent, Temporal is not checked. */
+  temporal?: { client: Client | null; address: string; namespace: string };
 }
 
 /**
  * Checks every configured integration with read-only calls only (nothing is created at Xtremepush): configuration,
  * reachability, token validity and the region the token belongs to. Every finding that is not ok says what to do.
  */
-export async function runDoctor({ config, xtremepush, regionHosts = REGION_HOSTS, log }: DoctorOptions): Promise<DoctorReport> {
+export async function runDoctor({ config, xtremepush, regionHosts = REGION_HOSTS, log, temporal }: DoctorOptions): Promise<DoctorReport> {
   const findings: Finding[] = [checkSandbox(config)];
+  if (temporal) {
+    log?.(`checking Temporal at ${temporal.address} ...`);
+    findings.push(...(await checkTemporal(temporal.client, temporal)));
+  }
   for (const integration of config.integrations) {
     log?.(`checking integration ${integration.id} at ${integration.apiBaseUrl} ...`);
     const region = configuredRegion(integration, regionHosts);

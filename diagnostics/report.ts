@@ -1,6 +1,6 @@
 import type { ConfigError } from '../config/load';
 
-export type Check = 'configuration' | 'sandbox' | 'base-url' | 'consent' | 'reachability' | 'token';
+export type Check = 'configuration' | 'sandbox' | 'base-url' | 'consent' | 'reachability' | 'token' | 'temporal' | 'search-attributes';
 
 /** One thing doctor looked at. Anything that is not ok says what to do next, so the type requires a fix. */
 export type Finding = {

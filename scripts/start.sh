@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 1: installs everything, then starts the service on its embedded defaults.
+# README command 1: installs everything, builds, then starts the service on its embedded defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec npx tsx app/start.ts
+bash scripts/build.sh --if-stale
+exec node dist/app/start.js

@@ -18,4 +18,6 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 
 npx tsc --noEmit -p .
+# The compiled build: tests that run the service as users do (npm start, the packed client library) use it.
+bash scripts/build.sh
 exec npx tsx test/run.ts "$@"

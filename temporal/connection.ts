@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Client, Connection, type ClientPlugin } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { dataConverterFor } from '../codec/data-converter';
@@ -6,20 +5,9 @@ import type { Config } from '../config/schema';
 
 type TemporalConfig = Config['temporal'];
 
-/** Connection options in Temporal's own conventions: plain, mTLS (self-hosted or Cloud) or API key (Cloud). */
+/** The address and the rest of what envconfig read (API key, TLS, metadata): plain, mTLS (self-hosted or Cloud) or API key. */
 function connectionOptions(temporal: TemporalConfig, address: string) {
-  const tls = temporal.tls;
-  const read = (file?: string) => (file ? fs.readFileSync(file) : undefined);
-  const tlsOptions =
-    tls || temporal.apiKey
-      ? {
-          serverNameOverride: tls?.serverName,
-          serverRootCACertificate: read(tls?.serverCaCertPath),
-          clientCertPair:
-            tls?.clientCertPath && tls.clientKeyPath ? { crt: read(tls.clientCertPath)!, key: read(tls.clientKeyPath)! } : undefined,
-        }
-      : undefined;
-  return { address, tls: tlsOptions, apiKey: temporal.apiKey };
+  return { ...temporal.connection, address };
 }
 
 /**

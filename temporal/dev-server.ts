@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
+import { searchAttributeTypeName } from './search-attributes';
 
 export interface DevServer {
   address: string;
@@ -19,19 +21,21 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
   /** Persist state in this file so a restart loses nothing; in memory when absent (tests). */
   dbFile?: string;
+  /** Register the service's search attributes at start, as a deployment does once (default true). */
+  searchAttributes?: boolean;
   namespace: string;
   logger: Logger;
   readyTimeoutMs?: number;
 }
 
-const PROJECT_ROOT = path.resolve(__dirname, '..');
-
-/** TEMPORAL_CLI_PATH, then a `temporal` on PATH, then the one scripts/setup.sh installs from PyPI. */
+/** TEMPORAL_CLI_PATH, then a `temporal` on PATH, then the one scripts/setup.sh installs from PyPI into the clone. */
 export function resolveTemporalCli(explicit?: string): string {
   const candidates = [
     explicit,
     ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => dir && path.join(dir, 'temporal')),
-    path.join(PROJECT_ROOT, '.tools/venv/bin/temporal'),
+    // From the sources (temporal/) or from the build (dist/temporal/).
+    path.resolve(__dirname, '..', '.tools/venv/bin/temporal'),
+    path.resolve(__dirname, '../..', '.tools/venv/bin/temporal'),
   ];
   const found = candidates.find((file) => file && fs.existsSync(file));
   if (!found) throw new Error('Temporal CLI not found: run scripts/setup.sh, set TEMPORAL_CLI_PATH, or set TEMPORAL_ADDRESS to use a running cluster');
@@ -48,6 +52,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.uiCodecEndpoint && options.uiPort !== null) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  if (options.searchAttributes !== false) {
+    for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
+  }
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     // WAL with synchronous=OFF: plain file persistence is very slow; a crash of the OS (not of the process) may lose

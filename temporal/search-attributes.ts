@@ -1,30 +1,34 @@
-import type { ConnectionLike } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import type { Logger } from 'pino';
+import type { Client } from '@temporalio/client';
+import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
+/** How the Temporal CLI and Temporal Cloud name a search attribute's type. */
+export function searchAttributeTypeName(key: SearchAttributeKey<SearchAttributeType>): 'Keyword' | 'Text' {
+  return key.type === 'TEXT' ? 'Text' : 'Keyword';
+}
+
 /**
- * Registers the project's custom search attributes where missing. Needs operator rights on the namespace; on Temporal
- * Cloud, where they are added through the Cloud UI or tcld instead, it logs what to add and carries on.
+ * The service's custom search attributes the namespace lacks. Asked with a visibility count on each, which any client
+ * may run (the operator API that lists them needs admin rights, and Temporal Cloud does not offer it).
  */
-export async function ensureSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string, logger: Logger): Promise<void> {
-  const { IndexedValueType } = temporal.api.enums.v1;
-  const wanted = Object.fromEntries(
-    SEARCH_ATTRIBUTE_KEYS.map((key) => [
-      key.name,
-      key.type === 'TEXT' ? IndexedValueType.INDEXED_VALUE_TYPE_TEXT : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    ]),
-  );
-  try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
-    if (Object.keys(missing).length === 0) return;
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
-    logger.info({ namespace, added: Object.keys(missing) }, 'registered custom search attributes');
-  } catch (error) {
-    logger.warn(
-      { err: error, namespace, searchAttributes: Object.keys(wanted) },
-      'could not register custom search attributes; add them to the namespace (XpErrorMessage as Text, the others as Keyword), or deliveries will fail to start',
-    );
+export async function missingSearchAttributes(client: Client): Promise<string[]> {
+  const missing: string[] = [];
+  for (const key of SEARCH_ATTRIBUTE_KEYS) {
+    try {
+      await client.workflow.count(`${key.name} = 'signal-xtremepush-check'`);
+    } catch (error) {
+      if (!/search attribute|not defined|unknown|invalid/i.test((error as Error).message + String((error as { cause?: Error }).cause?.message ?? ''))) throw error;
+      missing.push(key.name);
+    }
   }
+  return missing;
+}
+
+/** The commands that create them: the temporal CLI for a self-hosted cluster or dev server, tcld for Temporal Cloud. */
+export function createSearchAttributeCommands(namespace: string, names: readonly string[]): { cli: string; cloud: string } {
+  const keys = SEARCH_ATTRIBUTE_KEYS.filter((key) => names.includes(key.name));
+  // Each --name takes the --type that follows it.
+  const cli = `temporal operator search-attribute create --namespace ${namespace} ${keys.map((k) => `--name ${k.name} --type ${searchAttributeTypeName(k)}`).join(' ')}`;
+  const cloud = `tcld namespace search-attributes add --namespace <namespace>.<account> ${keys.map((k) => `--sa "${k.name}=${searchAttributeTypeName(k)}"`).join(' ')}`;
+  return { cli, cloud };
 }

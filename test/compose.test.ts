@@ -5,6 +5,8 @@ import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { ENV_SETTINGS, loadConfig } from '../config/load';
+import { searchAttributeTypeName } from '../temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine (the build machine has none): the compose file
@@ -15,10 +17,12 @@ import { ENV_SETTINGS, loadConfig } from '../config/load';
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const OUR_SERVICES = ['api', 'worker'] as const;
-const ENTRY_POINTS = { api: 'api/main.ts', worker: 'worker/main.ts' } as const;
+/** The compiled entry points the containers run, and the sources they are built from. */
+const ENTRY_POINTS = { api: 'dist/api/main.js', worker: 'dist/worker/main.js' } as const;
+const sourceOf = (compiled: string) => compiled.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 const REQUIRED_SETTINGS = ['TEMPORAL_ADDRESS', 'XTREMEPUSH_APP_TOKEN', 'INGEST_WRITE_KEYS', 'DATABASE_URL'] as const;
-/** Top-level folders that hold .ts files but are not part of the image. */
-const NOT_IN_IMAGE = new Set(['test', 'scripts', 'node_modules']);
+/** Top-level folders that hold .ts files but are not built into the image (dist/ is the local build's output). */
+const NOT_IN_IMAGE = new Set(['test', 'scripts', 'node_modules', 'dist']);
 /** What a user puts in the environment for `docker compose up` (see README "Running at scale"). */
 const SAMPLE_ENV = {
   POSTGRES_PASSWORD: 'sample-postgres-password',
@@ -241,14 +245,30 @@ describe('docker-compose.yml: variables', () => {
   });
 });
 
+describe('docker-compose.yml: search attributes', () => {
+  test('the namespace job creates every search attribute the workflows use, with its type', () => {
+    const job = (readCompose().services['temporal-namespace'] as Doc).command.join('\n') as string;
+    const created = [...job.matchAll(/\b(Xp\w+)=(Keyword|Text)\b/g)].map((m) => `${m[1]}=${m[2]}`).sort();
+    const used = SEARCH_ATTRIBUTE_KEYS.map((key) => `${key.name}=${searchAttributeTypeName(key)}`).sort();
+    assert.deepEqual(created, used);
+    assert.match(job, /temporal operator search-attribute create/);
+  });
+});
+
 describe('docker-compose.yml and Dockerfile: images and entry points', () => {
   const doc = readCompose();
   const stages = readDockerfile();
   const runtime = stages.at(-1)!;
 
-  test('the Dockerfile is multi-stage and runs as a non-root user', () => {
-    assert.ok(stages.length >= 2, 'a dependencies stage and a runtime stage');
-    assert.ok(runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=/.test(i.args)), 'the runtime stage takes node_modules from the build stage');
+  const buildStage = stages.find((s) => s.name === 'build')!;
+
+  test('the Dockerfile is multi-stage, runs as a non-root user, and its runtime carries no compiler', () => {
+    assert.ok(buildStage, 'a build stage');
+    assert.ok(runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=build\b.*dist/.test(i.args)), 'the runtime stage takes dist/ from the build stage');
+    assert.ok(runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=\w+ \/app\/node_modules/.test(i.args)), 'the runtime stage takes node_modules from a stage');
+    const installs = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN' && /npm install/.test(i.args)).map((i) => ({ stage: s.name, args: i.args })));
+    assert.ok(installs.some((i) => i.stage !== 'build' && /--omit=dev/.test(i.args)), 'the runtime dependencies are installed without dev dependencies');
+    assert.ok(!copiedFromContext(runtime).some((source) => source.endsWith('.ts') || !source.includes('.')), 'the runtime stage copies no sources');
     const user = runtime.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args;
     assert.ok(user && !['root', '0'].includes(user.split(':')[0]!), `runtime user: ${user}`);
   });
@@ -261,21 +281,21 @@ describe('docker-compose.yml and Dockerfile: images and entry points', () => {
       assert.equal(context, ROOT);
       assert.ok(fs.existsSync(path.join(context, build.dockerfile ?? 'Dockerfile')), 'the Dockerfile exists');
       if (build.target) assert.ok(stages.some((s) => s.name === build.target), `the Dockerfile has a stage ${build.target}`);
-      const entry = (service.command as string[]).find((arg) => arg.endsWith('.ts'));
-      assert.equal(entry, ENTRY_POINTS[name]);
-      assert.ok(fs.existsSync(path.join(ROOT, entry!)), `${entry} exists`);
-      assert.ok(copiedFromContext(runtime).includes(entry!.split('/')[0]!), `${entry}'s folder is in the image`);
+      assert.deepEqual(service.command, ['node', ENTRY_POINTS[name]], 'plain node on the compiled build');
+      const source = sourceOf(ENTRY_POINTS[name]);
+      assert.ok(fs.existsSync(path.join(ROOT, source)), `${source} exists`);
+      assert.ok(copiedFromContext(buildStage).includes(source.split('/')[0]!), `${source}'s folder is built into the image`);
     });
   }
 
   test("the image's default command is an entry point that exists", () => {
     const cmd = JSON.parse(runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1)!.args) as string[];
-    const entry = cmd.find((arg) => arg.endsWith('.ts'))!;
-    assert.ok(Object.values(ENTRY_POINTS).includes(entry as never), entry);
+    assert.equal(cmd[0], 'node');
+    assert.ok(Object.values(ENTRY_POINTS).includes(cmd[1] as never), cmd.join(' '));
   });
 
-  test('the image holds every top-level source folder, and every folder it copies exists', () => {
-    const copied = copiedFromContext(runtime);
+  test('the image is built from every top-level source folder, and every folder it copies exists', () => {
+    const copied = copiedFromContext(buildStage);
     const sourceFolders = fs
       .readdirSync(ROOT, { withFileTypes: true })
       .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_IN_IMAGE.has(e.name) && hasTypeScript(path.join(ROOT, e.name)))

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createLogger } from '../app/logger';
 import { startDevServer } from '../temporal/dev-server';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
+import { WORKFLOWS_PATH } from '../worker/bundles';
 import { freePort } from './ports';
 
 /** What test/harness.ts needs from its environment: a running Temporal and a prebuilt workflow bundle. */

@@ -184,9 +184,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
   }
 }
 
-/** A TypeScript entry point run as its own process, the way users run it, with its output kept for assertions. */
-export function spawnEntry(entry: string, env: Record<string, string>, children: ChildProcess[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', entry)], {
+/**
+ * An entry point run as its own process, with its output kept for assertions: a TypeScript source through tsx, or
+ * (`compiled`) a file of the build in dist/ with plain node, as production runs it.
+ */
+export function spawnEntry(entry: string, env: Record<string, string>, children: ChildProcess[], options: { compiled?: boolean } = {}) {
+  const file = path.join(__dirname, '..', entry);
+  const child = spawn(process.execPath, options.compiled ? [file] : ['--import', 'tsx', file], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

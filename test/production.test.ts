@@ -18,7 +18,8 @@ interface WorkerProcess {
 
 async function startWorkerProcess(stack: TestStack, children: ChildProcess[]): Promise<WorkerProcess> {
   const port = await freePort();
-  const { child, exited, output } = spawnEntry('worker/main.ts', { ...stack.env, API_PORT: String(port), LOG_LEVEL: 'info' }, children);
+  // Debug: each accepted event is a line, which the tests count.
+  const { child, exited, output } = spawnEntry('worker/main.ts', { ...stack.env, API_PORT: String(port), LOG_LEVEL: 'debug', LOG_FORMAT: 'json' }, children);
   const healthUrl = `http://127.0.0.1:${port}`;
   await eventually(
     async () => {

@@ -18,9 +18,10 @@ after(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The compiled build (scripts/build.sh), as `npm start` runs it: plain node, no TypeScript at run time. */
 async function startService(): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
   const { child, exited, output } = spawnEntry(
-    'app/start.ts',
+    'dist/app/start.js',
     {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
@@ -31,6 +32,7 @@ async function startService(): Promise<{ child: ChildProcess; exited: Promise<nu
       SIMULATOR_US_PORT: String(ports.us),
     },
     children,
+    { compiled: true },
   );
   const deadline = Date.now() + 120_000;
   while (!output().includes('"msg":"ready:')) {
@@ -55,6 +57,9 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
   ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), eu: await freePort(), us: await freePort() };
   const first = await startService();
   assert.match(first.output(), /SANDBOX MODE/);
+  const processes = processTree(first.child.pid!);
+  assert.ok(processes.some((cmd) => cmd.includes('dist/app/start.js')), processes.join('\n'));
+  assert.deepEqual(processes.filter((cmd) => /\btsx\b/.test(cmd)), [], 'no tsx process runs the service');
 
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   const client = new Client({ connection });
@@ -107,3 +112,12 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.output());
 });
+
+/** The command lines of a process and all its descendants, as `ps` would show them. */
+function processTree(pid: number): string[] {
+  const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  const children = fs
+    .readdirSync(`/proc/${pid}/task`)
+    .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  return [cmdline, ...children.flatMap(processTree)];
+}

@@ -2,24 +2,23 @@ import type { DataConverter, Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerSettings } from '../config/schema';
+import { WORKFLOWS_PATH } from './bundles';
 
 export interface DeliveryWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests build one and share it); otherwise the workflows are bundled at start. */
+  /** A prebuilt bundle (the compiled build's, or the one tests share); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /** How long in-flight deliveries may finish on shutdown before they are cancelled. */
   shutdownGraceTime?: Duration;
-  /** E.g. OpenTelemetry tracing; its workflow interceptors need the workflows bundled at start, not prebuilt. */
+  /** E.g. OpenTelemetry tracing (with a prebuilt bundle, the bundle must hold its workflow interceptors). */
   plugins?: WorkerPlugin[];
   /** The payload codec the service's clients use (`dataConverterFor`): workers must read what clients write. */
   dataConverter?: DataConverter;
   tuning: WorkerSettings;
 }
-
-export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Worker> {
   return Worker.create({

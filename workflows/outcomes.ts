@@ -1,4 +1,4 @@
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EventHit } from '../xtremepush/hit';
 import { keyword, SA, type AttemptRecord, type DeliveryFailureDetails, type DeliveryResult } from './contracts';
 import { countOutcome, recordLatency } from './metrics';
@@ -35,6 +35,7 @@ export function dropped(integrationId: string, reason: DropReason, detail: strin
   ]);
   countOutcome(integrationId, 'dropped', reason);
   setCurrentDetails(`Dropped: ${reason}. ${detail}`);
+  log.info(`delivery dropped: ${reason}`, { integration: integrationId, reason, detail });
   return { outcome: 'dropped', reason, detail };
 }
 
@@ -47,6 +48,7 @@ export function failed(integrationId: string, failureClass: FinalFailure, messag
   ]);
   countOutcome(integrationId, 'failed', failureClass);
   setCurrentDetails(`Failed: ${failureClass}. ${message}`);
+  log.warn(`delivery failed: ${failureClass}`, { integration: integrationId, failureClass, message, attempts: attempts.count });
   const details: DeliveryFailureDetails = { failureClass, attempts, hit };
   return ApplicationFailure.create({ type: failureClass, message, nonRetryable: true, details: [details] });
 }

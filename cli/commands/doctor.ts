@@ -4,12 +4,13 @@ import { ConfigError, loadConfig } from '../../config/load';
 import { runDoctor } from '../../diagnostics/doctor';
 import { configErrorReport, type DoctorReport, type Finding } from '../../diagnostics/report';
 import { createXtremepushClient } from '../../xtremepush/client';
+import { temporalAddressOf, tryConnect } from '../context';
 import { REGION_HOSTS } from '../../xtremepush/regions';
 
 interface DoctorCliOptions {
   json?: boolean;
-  euHost: string;
-  usHost: string;
+  euHost?: string;
+  usHost?: string;
 }
 
 const hostUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
@@ -27,8 +28,8 @@ export function doctorCommand(): Command {
         'configured region (EU/US), using read-only calls that create nothing; exits 0 when healthy, 1 otherwise',
     )
     .option('--json', 'print the report as JSON ({ healthy, findings }) instead of text')
-    .addOption(new Option('--eu-host <url>', 'stand-in for the EU region host, e.g. the simulator (for tests and local runs)').default(REGION_HOSTS.eu).argParser(parseHostUrl))
-    .addOption(new Option('--us-host <url>', 'stand-in for the US region host, e.g. the simulator (for tests and local runs)').default(REGION_HOSTS.us).argParser(parseHostUrl))
+    .addOption(new Option('--eu-host <url>', `stand-in for the EU region host, e.g. the simulator (default: XTREMEPUSH_EU_HOST, else ${REGION_HOSTS.eu})`).argParser(parseHostUrl))
+    .addOption(new Option('--us-host <url>', `stand-in for the US region host (default: XTREMEPUSH_US_HOST, else ${REGION_HOSTS.us})`).argParser(parseHostUrl))
     .action(async (options: DoctorCliOptions) => {
       const report = await doctor(options);
       process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
@@ -45,16 +46,19 @@ async function doctor(options: DoctorCliOptions): Promise<DoctorReport> {
     throw error;
   }
   const xtremepush = createXtremepushClient({ timeoutMs: config.delivery.timeoutMs });
+  const temporal = await tryConnect(config);
   try {
     return await runDoctor({
       config,
       xtremepush,
-      regionHosts: { eu: options.euHost, us: options.usHost },
+      regionHosts: { eu: options.euHost ?? config.regionHosts.eu, us: options.usHost ?? config.regionHosts.us },
+      temporal: { client: temporal?.client ?? null, address: temporalAddressOf(config), namespace: config.temporal.namespace },
       // Progress goes to stderr so that --json output stays parseable.
       log: options.json ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
   } finally {
     await xtremepush.close();
+    await temporal?.close();
   }
 }
 
