@@ -1,5 +1,6 @@
 import type { AcceptedEvent } from '../events/schema';
 import { holdDigest } from '../events/ids';
+import { previewSteps, type PreviewStep } from '../mapping/preview';
 import { prepareDelivery, type Preparation } from '../mapping/prepare';
 import { holdWorkflowId, identifiedSignal } from '../workflows/contracts';
 import { asDataError, integrationOf, type ActivityDeps } from './deps';
@@ -9,6 +10,9 @@ export type PreparedDelivery = Exclude<Preparation, { kind: 'unidentified' }> | 
 
 export function createPrepareActivities(deps: ActivityDeps) {
   return {
+    /** What each integration would do with the event, from what is stored now; nothing is written or sent. */
+    previewDeliveries: (event: AcceptedEvent): Promise<PreviewStep[]> => previewSteps(event, [...deps.integrations.values()], deps.identityStore),
+
     /**
      * Stitch identity -> check consent -> map (mapping/prepare.ts). An identify or alias that links an anonymous id
      * also tells that id's hold, if one runs, to release its events.

@@ -1,41 +1,28 @@
-import type { Integration } from '../config/schema';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { acceptEvents } from '../events/accept';
-import type { IdentityStore } from '../identity/store';
-import { prepareDelivery, type Preparation } from '../mapping/prepare';
+import type { AcceptedEvent } from '../events/schema';
+import type { PreviewStep } from '../mapping/preview';
+import { previewWorkflowId, WORKFLOW_TYPES } from '../workflows/contracts';
 import { InvalidEventError } from './delivery-client';
 
-export interface PreviewStep {
-  integrationId: string;
-  preparation: Preparation;
-  /** Where the user's stored data came from. */
-  stitching: string;
-}
+export type { PreviewStep } from '../mapping/preview';
 
-/** Stands in when no identity store can be read: nothing is known about anyone. */
-const NOTHING_STORED = {
-  loadProfile: async (ids: { userId?: string }) => ({ userId: ids.userId ?? null, traits: {}, consent: [], observed: [] }),
-} as unknown as IdentityStore;
-
-/**
- * What the delivery of an event would do with the current configuration, without sending or storing anything (seed
- * 000's Event Debugger): the same validation and the same stitching, consent and mapping code the workers run.
- */
-export async function previewEvent(body: unknown, integrations: readonly Integration[], store: IdentityStore | null): Promise<PreviewStep[]> {
+/** Validates the event as the API does: the same checks, messageId and trusted time. */
+export function previewedEvent(body: unknown): AcceptedEvent {
   const { accepted, rejected } = acceptEvents([{ body, path: '' }]);
   if (rejected.length > 0) throw new InvalidEventError(rejected[0]!.problems);
-  const event = accepted[0]!.event;
-  const steps: PreviewStep[] = [];
-  for (const integration of integrations) {
-    const preparation = await prepareDelivery(store ?? NOTHING_STORED, integration, event, { readOnly: true });
-    steps.push({ integrationId: integration.id, preparation, stitching: describeStitching(preparation, store !== null) });
-  }
-  return steps;
+  return accepted[0]!.event;
 }
 
-function describeStitching(preparation: Preparation, storeRead: boolean): string {
-  if (preparation.kind === 'unidentified') {
-    return `no userId and anonymousId ${preparation.anonymousId} is not linked${storeRead ? '' : ' (no identity store was read)'}: a track, page or screen would be held until an identify`;
-  }
-  const user = 'userId' in preparation ? `user ${preparation.userId}` : 'the event';
-  return storeRead ? `${user}: stored traits and consent read from the identity store` : `${user}: stored traits not read (no identity store available)`;
+/** The preview decided by the running service's worker, which owns the identity store (`npm start`'s embedded one). */
+export async function previewThroughService(client: Client, taskQueue: string, event: AcceptedEvent, timeoutMs = 10_000): Promise<PreviewStep[]> {
+  return client.workflow.execute(WORKFLOW_TYPES.previewDelivery, {
+    taskQueue,
+    workflowId: previewWorkflowId(randomUUID()),
+    args: [event],
+    // No worker within this time: the service is not running, and the preview must not wait for one.
+    workflowExecutionTimeout: timeoutMs,
+    staticSummary: 'preview of a delivery (cli preview): nothing sent, nothing stored',
+  });
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
+import { previewedEvent, previewThroughService } from '../client/preview';
 import { holdDigest } from '../events/ids';
 import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
@@ -147,7 +148,21 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   await record('deliverEvent-parked-auth-resumed', parked, { type: 'deliverEvent', status: 'COMPLETED' });
   await record('circuitBreaker-resumed', circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, INTEGRATION), { type: 'circuitBreaker', status: 'COMPLETED' });
 
+  // previewDelivery: `cli preview` asking the running service.
+  const previewed = await previewThroughService(client, stack.env.TEMPORAL_TASK_QUEUE!, previewedEvent(event('fixture-preview', { type: 'track', userId: 'crm-fixture-4', event: 'Signed Up', context: MARKETING_GRANTED })));
+  if (previewed[0]?.preparation.kind !== 'send') throw new Error(`expected a preview that sends: ${JSON.stringify(previewed)}`);
+  const [preview] = await listIds(client, `WorkflowType = 'previewDelivery' AND TaskQueue = '${stack.env.TEMPORAL_TASK_QUEUE}'`);
+  await record('previewDelivery', preview!, { type: 'previewDelivery', status: 'COMPLETED' });
+
   return histories;
+}
+
+async function listIds(client: Client, query: string): Promise<string[]> {
+  return eventually(async () => {
+    const ids: string[] = [];
+    for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+    return ids.length > 0 ? ids : undefined;
+  }, query);
 }
 
 async function waitParked(client: Client, taskQueue: string, workflowId: string) {

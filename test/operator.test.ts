@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { deliveryQuery } from '../client/queries';
 import { deliveryStats } from '../client/stats';
-import { EU_TOKEN, MARKETING_GRANTED, eventually, runCli, send, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, eventually, hitRequests, runCli, send, startTestStack, type TestStack } from './harness';
 
 let stack: TestStack;
 before(async () => {
@@ -67,6 +67,27 @@ describe('preview', () => {
     const anonymous = await runCli(['preview'], stack.env, JSON.stringify({ type: 'page', anonymousId: 'a-unknown' }));
     assert.match(anonymous.stdout, /would be held until an identify/);
     assert.equal(stack.simulator.received().length, before, 'preview sends nothing');
+  });
+});
+
+describe('preview with the embedded store, the service running', () => {
+  let embedded: TestStack;
+  before(async () => {
+    embedded = await startTestStack({ store: 'embedded' });
+  });
+  after(async () => {
+    await embedded?.close();
+  });
+
+  test("reads the user's stored traits through the running service, which owns the store", async () => {
+    const userId = id('preview');
+    await settle(await send(embedded, '/v1/identify', { userId, traits: { email: 'stored@example.com' } }));
+    const { code, stdout, stderr } = await runCli(['preview'], embedded.env, JSON.stringify({ type: 'track', userId, event: 'Signed Up', context: MARKETING_GRANTED }));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /stored data read by the running service/);
+    assert.match(stdout, /stitching: user .*: stored traits and consent read from the identity store/);
+    assert.match(stdout, /would send: .*"user_attributes":\{"email":"stored@example.com"\}/);
+    assert.equal(hitRequests(embedded.simulator).length, 0, 'preview sends nothing');
   });
 });
 

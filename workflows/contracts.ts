@@ -17,6 +17,7 @@ export const WORKFLOW_TYPES = {
   circuitBreaker: 'circuitBreaker',
   recordMessageEvent: 'recordMessageEvent',
   recordChannelWebhook: 'recordChannelWebhook',
+  previewDelivery: 'previewDelivery',
 } as const;
 
 // ---- workflow ids ----
@@ -47,6 +48,10 @@ export function replayWorkflowId(original: { workflowId: string; runId: string }
 
 export function messageEventWorkflowId(connection: string, key: string): string {
   return `webhook-${connection}-${key}`;
+}
+
+export function previewWorkflowId(id: string): string {
+  return `preview-${id}`;
 }
 
 export function channelWebhookWorkflowId(connection: string, id: string): string {
