@@ -123,10 +123,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     }
     const workerRunning = () => worker === null || worker.getState() === 'RUNNING';
     const temporalAnswers = () => client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({})).then(() => true);
+    const ready = async () => workerRunning() && (await temporalAnswers());
     let apiUrl: string | null = null;
     if (options.run.api) {
       const api = buildIngestApi({
-        ready: async () => workerRunning() && (await temporalAnswers()),
+        ready,
         tracer: tracing?.tracer,
         deliveries,
         writeKeys: config.api.writeKeys,
@@ -142,7 +143,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     } else if (worker) {
       // A worker-only process serves its health on the API port, which it does not otherwise use.
       const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, disableRequestLogging: true });
-      registerHealthRoutes(health, async () => workerRunning());
+      registerHealthRoutes(health, ready);
       closers.unshift(() => health.close());
       apiUrl = await health.listen({ host: config.api.host, port: config.api.port });
     }
