@@ -22,6 +22,7 @@ COPY diagnostics ./diagnostics
 COPY events ./events
 COPY identity ./identity
 COPY mapping ./mapping
+COPY privacy ./privacy
 COPY simulator ./simulator
 COPY temporal ./temporal
 COPY webhooks ./webhooks

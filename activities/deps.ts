@@ -15,6 +15,8 @@ export interface ActivityDeps {
   temporal: Client;
   taskQueue: string;
   circuitProbeIntervalMs: number;
+  /** The secret of the keyed hash naming a person (privacy/subject.ts); unset: no suppression list, no XpUserHash. */
+  privacyHashKey?: string;
   logger: Logger;
 }
 

@@ -1,4 +1,5 @@
 import { holdDigest } from '../events/ids';
+import { subjectHash } from '../privacy/subject';
 import { holdWorkflowId, registerHeldEventSignal, SA, WORKFLOW_TYPES, type HeldEvent, type HoldInput } from '../workflows/contracts';
 import type { ActivityDeps } from './deps';
 
@@ -16,7 +17,11 @@ export function createHoldActivities(deps: ActivityDeps) {
         args: [hold],
         signal: registerHeldEventSignal,
         signalArgs: [held],
-        typedSearchAttributes: [{ key: SA.integration, value: integrationId }],
+        typedSearchAttributes: [
+          { key: SA.integration, value: integrationId },
+          // The hold's input names the anonymousId: `cli erase` finds it by the hash.
+          ...(deps.privacyHashKey ? [{ key: SA.userHash, value: [subjectHash(deps.privacyHashKey, 'anonymous', anonymousId)] }] : []),
+        ],
         staticSummary: `Holds anonymous events of integration ${integrationId} until an identify`,
       });
     },

@@ -3,6 +3,7 @@ import { createDeliveryActivities } from './deliver';
 import type { ActivityDeps } from './deps';
 import { createHoldActivities } from './hold';
 import { createPrepareActivities } from './prepare';
+import { createPrivacyActivities } from './privacy';
 import { createWebhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHoldActivities(deps),
     ...createCircuitActivities(deps),
     ...createWebhookActivities(deps),
+    ...createPrivacyActivities(deps),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AcceptedEvent } from '../events/schema';
 import { holdDigest } from '../events/ids';
 import { previewSteps, type PreviewStep } from '../mapping/preview';
 import { prepareDelivery, type Preparation } from '../mapping/prepare';
+import { subjectHash } from '../privacy/subject';
 import { holdWorkflowId, identifiedSignal } from '../workflows/contracts';
 import { asDataError, integrationOf, type ActivityDeps } from './deps';
 
@@ -9,6 +10,8 @@ import { asDataError, integrationOf, type ActivityDeps } from './deps';
 export type PreparedDelivery = Exclude<Preparation, { kind: 'unidentified' }> | (Extract<Preparation, { kind: 'unidentified' }> & { holdWorkflowId: string });
 
 export function createPrepareActivities(deps: ActivityDeps) {
+  const { privacyHashKey } = deps;
+  const subjectOf = privacyHashKey ? (userId: string) => subjectHash(privacyHashKey, 'user', userId) : undefined;
   return {
     /** What each integration would do with the event, from what is stored now; nothing is written or sent. */
     previewDeliveries: (event: AcceptedEvent): Promise<PreviewStep[]> => previewSteps(event, [...deps.integrations.values()], deps.identityStore),
@@ -21,7 +24,7 @@ export function createPrepareActivities(deps: ActivityDeps) {
       const { event } = input;
       let preparation: Preparation;
       try {
-        preparation = await prepareDelivery(deps.identityStore, integrationOf(deps, input.integrationId), event, { asUser: input.asUser });
+        preparation = await prepareDelivery(deps.identityStore, integrationOf(deps, input.integrationId), event, { asUser: input.asUser, subjectOf });
       } catch (error) {
         throw asDataError(error);
       }

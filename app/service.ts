@@ -80,6 +80,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       holdWindowMs: config.delivery.anonymousHoldWindowMs,
       meter: Runtime.instance().metricMeter,
       identityStore: identityStore ?? undefined,
+      privacyHashKey: config.privacy.hashKey,
       eagerStart: workerConnection !== null,
       logger: logger.child({ component: 'ingest' }),
     });
@@ -107,6 +108,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           temporal: client,
           taskQueue: config.temporal.taskQueue,
           circuitProbeIntervalMs: config.delivery.circuitProbeIntervalMs,
+          privacyHashKey: config.privacy.hashKey,
           logger: logger.child({ component: 'activities' }),
         },
       });
@@ -132,7 +134,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         deliveries,
         writeKeys: config.api.writeKeys,
         logger: logger.child({ component: 'ingest' }),
-        webhooks: { connections: config.webhooks, webhooks: createWebhookClient({ client, taskQueue: config.temporal.taskQueue }) },
+        webhooks: { connections: config.webhooks, webhooks: createWebhookClient({ client, taskQueue: config.temporal.taskQueue, privacyHashKey: config.privacy.hashKey }) },
       });
       const codecServerOptions = codecServerOptionsOf(config);
       if (codecServerOptions) await api.register(codecServer, { prefix: CODEC_PATH, ...codecServerOptions });

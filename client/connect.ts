@@ -2,8 +2,16 @@ import { loadConfig } from '../config/load';
 import { openIdentityStore } from '../identity/store';
 import { connectClient } from '../temporal/connection';
 import { createDeliveryClient, retryPolicyOf, type DeliveryClient } from './delivery-client';
+import { erasePerson, privacyStoreOfService, setSuppression, type ErasureProgress, type ErasureReport, type ErasureRequest, type PrivacyStore } from './privacy';
 
 export interface ConnectedDeliveryClient extends DeliveryClient {
+  /** Erase and suppress one person (needs PRIVACY_HASH_KEY, the service's): what `cli erase`, `suppress` and `privacy log` do. */
+  privacy: {
+    erase(request: ErasureRequest, onProgress?: (progress: ErasureProgress) => void): Promise<ErasureReport>;
+    suppress(userId: string, ticket?: string): Promise<{ subject: string; changed: boolean }>;
+    unsuppress(userId: string, ticket?: string): Promise<{ subject: string; changed: boolean }>;
+    log: PrivacyStore['listPrivacyLog'];
+  };
   /** Closes the connection to Temporal (and to the identity store). */
   close(): Promise<void>;
 }
@@ -28,9 +36,19 @@ export async function connectDeliveryClient(options: { env?: Record<string, stri
     retry: retryPolicyOf(config.delivery),
     holdWindowMs: config.delivery.anonymousHoldWindowMs,
     identityStore,
+    privacyHashKey: config.privacy.hashKey,
   });
+  // Without DATABASE_URL the store is the service's embedded one, reached through its worker.
+  const store: PrivacyStore = identityStore ?? privacyStoreOfService(client, config.temporal.taskQueue);
+  const hashKey = config.privacy.hashKey;
   return {
     ...deliveries,
+    privacy: {
+      erase: (request, onProgress) => erasePerson({ client, store, hashKey }, request, onProgress),
+      suppress: (userId, ticket) => setSuppression({ store, hashKey }, { userId, ticket }),
+      unsuppress: (userId, ticket) => setSuppression({ store, hashKey }, { userId, ticket, lift: true }),
+      log: (limit) => store.listPrivacyLog(limit),
+    },
     async close() {
       await identityStore?.close();
       await closeClient();

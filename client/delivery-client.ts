@@ -9,6 +9,7 @@ import type { AcceptedEvent, EventType } from '../events/schema';
 import { applyIdentityEvent, describesIdentity } from '../identity/apply';
 import type { IdentityStore } from '../identity/store';
 import { sourceEventName } from '../mapping/map-event';
+import { eventSubjectHashes, subjectHash } from '../privacy/subject';
 import { deliveryWorkflowId, keyword, SA, WORKFLOW_TYPES, type DeliverEventInput, type DeliveryResult, type DeliveryRetryPolicy } from '../workflows/contracts';
 import type { IntegrationRegion } from '../xtremepush/regions';
 import { createRetryMemory } from './retried-requests';
@@ -31,6 +32,11 @@ export interface DeliveryClientOptions {
    * (in the same request or a later one) is stitched with what they said. Without it, only the deliveries write them.
    */
   identityStore?: IdentityStore;
+  /**
+   * The secret of the keyed hash naming a person (privacy/subject.ts): each delivery is tagged with XpUserHash, and an
+   * identify of a suppressed person is not stored. Unset: neither.
+   */
+  privacyHashKey?: string;
   /** The client shares a NativeConnection with a worker of this task queue: hand it each delivery's first task directly. */
   eagerStart?: boolean;
   logger?: Logger;
@@ -72,7 +78,7 @@ type EventInput = Record<string, unknown>;
 
 /** The one path from events to durable deliveries: used by the ingest API, the CLI, Signal's code and the tests. */
 export function createDeliveryClient(options: DeliveryClientOptions) {
-  const { client, taskQueue, integrations, retry, holdWindowMs } = options;
+  const { client, taskQueue, integrations, retry, holdWindowMs, privacyHashKey } = options;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const acceptedCounter = options.meter?.createCounter('sxp_events_accepted', undefined, 'Deliveries durably started, by integration and call type');
   const rejectedCounter = options.meter?.createCounter('sxp_events_rejected', undefined, 'Events not accepted because they are invalid');
@@ -95,6 +101,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
           { key: SA.integration, value: integration.id },
           { key: SA.region, value: integration.region },
           { key: SA.sourceEvent, value: sourceEvent },
+          ...(privacyHashKey ? [{ key: SA.userHash, value: personHashes(privacyHashKey, event) }] : []),
         ],
         staticSummary: `${event.type} "${sourceEvent}" → Xtremepush ${integration.id} (${integration.region})`,
         staticDetails: `messageId \`${event.messageId}\`, received ${event.receivedAt}, happened ${event.at}`,
@@ -140,11 +147,17 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
     for (const event of events) {
       // An event every integration is told to skip leaves nothing behind to reach them through later events.
       if (!describesIdentity(event) || !integrations.some((i) => isIntegrationEnabled(event.integrations, i.id))) continue;
-      await applyIdentityEvent(options.identityStore, event).catch((error: Error) =>
+      await storeIdentity(options.identityStore, event).catch((error: Error) =>
         // The delivery writes it again; only the ordering guarantee waits for the store to come back.
         options.logger?.warn({ err: error.message, messageId: event.messageId }, 'identity store unavailable at ingest; the delivery will store the identify'),
       );
     }
+  }
+
+  /** Nothing an identify says about a person on the suppression list is kept (their delivery ends `suppressed`). */
+  async function storeIdentity(store: IdentityStore, event: AcceptedEvent): Promise<void> {
+    if (privacyHashKey && event.userId && (await store.isSuppressed(subjectHash(privacyHashKey, 'user', event.userId)))) return;
+    await applyIdentityEvent(store, event);
   }
 
   /**
@@ -191,3 +204,9 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
 }
 
 export type DeliveryClient = ReturnType<typeof createDeliveryClient>;
+
+/** The keyed hashes an event's deliveries are found by: its userId's and anonymousId's, and an alias's previous id's. */
+function personHashes(key: string, event: AcceptedEvent): string[] {
+  const previousId = event.type === 'alias' ? (event as { previousId?: string }).previousId : undefined;
+  return [...eventSubjectHashes(key, event), ...(previousId ? [subjectHash(key, 'user', previousId), subjectHash(key, 'anonymous', previousId)] : [])];
+}

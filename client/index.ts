@@ -10,3 +10,5 @@ export { resumeParked } from './operator';
 export type { ResumeReport } from './operator';
 export { createWebhookClient, messageEventKey } from './webhook-client';
 export type { WebhookClient } from './webhook-client';
+export { erasePerson, PrivacyKeyMissingError, privacyStoreOfService, setSuppression } from './privacy';
+export type { ErasureProgress, ErasureReport, ErasureRequest, PrivacyStore } from './privacy';

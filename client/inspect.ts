@@ -57,6 +57,34 @@ export async function inspectMessage(client: Client, integrationIds: readonly st
   return found;
 }
 
+/** One line of a list of deliveries, from visibility alone (no history is read). */
+export interface DeliverySummary {
+  workflowId: string;
+  startTime: string;
+  status: string;
+  outcome: string | null;
+  sourceEvent: string | null;
+  integrationId: string | null;
+}
+
+/** The newest deliveries matching a visibility query (client/queries.ts), at most `limit`. */
+export async function listDeliveries(client: Client, query: string, limit: number): Promise<DeliverySummary[]> {
+  const found: DeliverySummary[] = [];
+  for await (const e of client.workflow.list({ query })) {
+    const first = (name: string) => (e.searchAttributes[name]?.[0] as string | undefined) ?? null;
+    found.push({
+      workflowId: e.workflowId,
+      startTime: e.startTime.toISOString(),
+      status: e.status.name,
+      outcome: first('XpOutcome'),
+      sourceEvent: first('XpSourceEvent'),
+      integrationId: first('XpIntegration'),
+    });
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
 class NotADeliveryError extends Error {}
 const isOtherWorkflowType = (error: unknown) => error instanceof NotADeliveryError;
 

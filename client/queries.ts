@@ -9,6 +9,8 @@ export interface DeliveryFilter {
   status?: string | string[];
   failureClass?: string;
   dropReason?: string;
+  /** Keyed hashes of a person (privacy/subject.ts): deliveries tagged with any of them. */
+  userHashes?: readonly string[];
   /** ISO-8601 bounds on the delivery's start time. */
   since?: string;
   until?: string;
@@ -29,6 +31,7 @@ export function deliveryQuery(filter: DeliveryFilter = {}): string {
   else if (filter.status) clauses.push(`ExecutionStatus IN (${filter.status.map(quote).join(', ')})`);
   if (filter.failureClass) clauses.push(`XpFailureClass = ${quote(filter.failureClass)}`);
   if (filter.dropReason) clauses.push(`XpDropReason = ${quote(filter.dropReason)}`);
+  if (filter.userHashes) clauses.push(`XpUserHash IN (${filter.userHashes.map(quote).join(', ')})`);
   if (filter.since) clauses.push(`StartTime >= ${quote(new Date(filter.since).toISOString())}`);
   if (filter.until) clauses.push(`StartTime < ${quote(new Date(filter.until).toISOString())}`);
   return clauses.join(' AND ');

@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { replayWorkflowId, SA, WORKFLOW_TYPES, type DeliverEventInput } from '../workflows/contracts';
 
@@ -7,8 +8,8 @@ export interface ReplayCandidate {
   runId: string;
   outcome: string | null;
   failureClass: string | null;
-  /** Integration, region and source event of the original, carried to the replay so the same filters find it. */
-  identifying: Array<{ key: (typeof SA)['integration']; value: string }>;
+  /** Integration, region, source event and person's hashes of the original, carried to the replay so the same filters find it. */
+  identifying: SearchAttributePair[];
 }
 
 export interface ReplayProgress {
@@ -33,10 +34,13 @@ export async function selectDeliveries(client: Client, query: string): Promise<R
       runId: execution.runId,
       outcome: (execution.searchAttributes.XpOutcome?.[0] as string | undefined) ?? null,
       failureClass: (execution.searchAttributes.XpFailureClass?.[0] as string | undefined) ?? null,
-      identifying: [SA.integration, SA.region, SA.sourceEvent].flatMap((key) => {
-        const value = execution.typedSearchAttributes.get(key);
-        return value === undefined ? [] : [{ key, value }];
-      }),
+      identifying: [
+        ...[SA.integration, SA.region, SA.sourceEvent].flatMap((key) => {
+          const value = execution.typedSearchAttributes.get(key);
+          return value === undefined ? [] : [{ key, value }];
+        }),
+        ...(execution.typedSearchAttributes.get(SA.userHash) ? [{ key: SA.userHash, value: execution.typedSearchAttributes.get(SA.userHash)! }] : []),
+      ],
     });
   }
   return candidates;

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { subjectHash } from '../privacy/subject';
 import type { WebhookConnection } from '../webhooks/config';
 import { messageFacts, type MessageEvent } from '../webhooks/schema';
 import { channelWebhookWorkflowId, keyword, messageEventWorkflowId, SA, WORKFLOW_TYPES, type RecordChannelWebhookInput, type RecordMessageEventInput } from '../workflows/contracts';
@@ -16,8 +17,11 @@ export function messageEventKey(connection: string, event: MessageEvent): string
 }
 
 /** Starts the durable recording of webhooks; used by the receiver routes and tests. */
-export function createWebhookClient(options: { client: Client; taskQueue: string; startTimeoutMs?: number }) {
-  const { client, taskQueue } = options;
+export function createWebhookClient(options: { client: Client; taskQueue: string; startTimeoutMs?: number; privacyHashKey?: string }) {
+  const { client, taskQueue, privacyHashKey } = options;
+  // The recording names the person: `cli erase` finds it by the keyed hash of their user id.
+  const userHash = (userIds: string[]) =>
+    privacyHashKey && userIds.length > 0 ? [{ key: SA.userHash, value: userIds.map((id) => subjectHash(privacyHashKey, 'user', id)) }] : [];
   const withDeadline = async <T>(start: () => Promise<T>): Promise<T> => {
     try {
       return await client.withDeadline(Date.now() + (options.startTimeoutMs ?? 10_000), start);
@@ -32,7 +36,7 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
     async recordMessageEvent(connection: WebhookConnection, event: MessageEvent): Promise<{ workflowId: string; duplicate: boolean }> {
       const id = messageEventKey(connection.name, event);
       const workflowId = messageEventWorkflowId(connection.name, id);
-      const { messageType, campaignId } = messageFacts(event);
+      const { messageType, campaignId, userId } = messageFacts(event);
       try {
         await withDeadline(() =>
           client.workflow.start(WORKFLOW_TYPES.recordMessageEvent, {
@@ -45,6 +49,7 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
               { key: SA.webhookEvent, value: keyword(event.event) },
               ...(messageType ? [{ key: SA.messageType, value: keyword(messageType) }] : []),
               ...(campaignId ? [{ key: SA.campaignId, value: keyword(campaignId) }] : []),
+              ...userHash(userId ? [userId] : []),
             ],
             staticSummary: `webhook ${event.event}${messageType ? ` (${messageType})` : ''}${campaignId ? ` campaign ${campaignId}` : ''}`,
           }),
@@ -65,6 +70,7 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
           taskQueue,
           workflowId,
           args: [{ id, connection: connection.name, receivedAt: new Date().toISOString(), body } satisfies RecordChannelWebhookInput],
+          typedSearchAttributes: userHash(userIdsIn(body)),
           staticSummary: `webhook channel call on connection ${connection.name}`,
         }),
       );
@@ -74,3 +80,16 @@ export function createWebhookClient(options: { client: Client; taskQueue: string
 }
 
 export type WebhookClient = ReturnType<typeof createWebhookClient>;
+
+const USER_ID_KEY = /^user_?id$/i;
+
+/** A campaign-defined body names a user where a key reads user_id or userId, at any depth. */
+function userIdsIn(body: unknown, depth = 0, found = new Set<string>()): string[] {
+  if (depth < 8 && body !== null && typeof body === 'object') {
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value === 'string' && USER_ID_KEY.test(key)) found.add(value);
+      else userIdsIn(value, depth + 1, found);
+    }
+  }
+  return [...found].slice(0, 20);
+}

@@ -64,6 +64,7 @@ export const ENV_SETTINGS = {
   WORKER_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
   XTREMEPUSH_EU_HOST: 'regionHosts.eu',
   XTREMEPUSH_US_HOST: 'regionHosts.us',
+  PRIVACY_HASH_KEY: 'privacy.hashKey',
   DATABASE_URL: 'database.url',
   DATABASE_SCHEMA: 'database.schema',
   DATA_DIR: 'dataDir',
@@ -145,6 +146,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd(), optio
       corsOrigins: env.CODEC_CORS_ORIGIN ?? ['127.0.0.1', 'localhost'].map((host) => `http://${host}:${env.TEMPORAL_UI_PORT ?? 8233}`).join(','),
     },
     database: { url: env.DATABASE_URL || undefined, schema: env.DATABASE_SCHEMA || undefined },
+    privacy: { hashKey: env.PRIVACY_HASH_KEY },
   };
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(problemsOf(parsed.error, undefined, configFile));

@@ -177,6 +177,8 @@ export const configSchema = z.object({
   delivery: deliverySchema,
   worker: workerSchema,
   codecServer: codecServerSchema,
+  /** The secret of the keyed hash that names a person in search attributes and the suppression list; unset: none. */
+  privacy: z.object({ hashKey: z.string().min(16, 'must be at least 16 characters').optional() }),
   /** PostgreSQL for the identity store; unset: an embedded database in dataDir. */
   database: z.object({
     url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),

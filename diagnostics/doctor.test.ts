@@ -173,7 +173,7 @@ describe('the doctor command', () => {
       const without = await runCli({ ...configEnv(EU_TOKEN, sim.urls.eu), TEMPORAL_ADDRESS: bare.address });
       assert.equal(without.code, 1, without.stdout + without.stderr);
       assert.match(without.stdout, /ERROR \(configuration\) search-attributes: namespace default lacks the search attributes XpIntegration, .*XpErrorMessage/);
-      assert.match(without.stdout, /fix: create them once: temporal operator search-attribute create --namespace default --name XpIntegration --type Keyword .* --name XpErrorMessage --type Text \(Temporal Cloud: tcld/);
+      assert.match(without.stdout, /fix: create them once: temporal operator search-attribute create --namespace default --name XpIntegration --type Keyword .* --name XpErrorMessage --type Text --name XpUserHash --type KeywordList \(Temporal Cloud: tcld/);
       // The command the finding gives, run as printed, fixes it.
       const [, ...args] = /fix: create them once: (.*) \(Temporal Cloud:/.exec(without.stdout)![1]!.split(' ');
       await promisify(execFile)(resolveTemporalCli(), [...args, '--address', bare.address]);

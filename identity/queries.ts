@@ -97,9 +97,9 @@ export const GET_CONSENT_RECORDS = `
 `;
 
 /**
- * $1 userId or null, $2 anonymousId (or previous id) or null -> one row: the user (the userId, else the one the
- * anonymousId links to, following alias chains as RESOLVE_USER_ID does; null when unknown) with everything the
- * delivery of an event needs about them, in one round trip.
+ * $1 userId or null, $2 anonymousId (or previous id) or null, $3 the userId's keyed hash or null -> one row: the user
+ * (the userId, else the one the anonymousId links to, following alias chains as RESOLVE_USER_ID does; null when
+ * unknown) with everything the delivery of an event needs about them, in one round trip.
  */
 export const LOAD_PROFILE = `
   WITH RECURSIVE chain (user_id, depth, path) AS (
@@ -124,7 +124,8 @@ export const LOAD_PROFILE = `
     (SELECT coalesce(jsonb_agg(jsonb_build_object(
         'category', o.category, 'granted', o.granted, 'at', to_char(o.at AT TIME ZONE 'UTC', ${ISO})
       ) ORDER BY o.category), '[]'::jsonb)
-      FROM consent_observed o WHERE o.user_id = who.user_id) AS observed
+      FROM consent_observed o WHERE o.user_id = who.user_id) AS observed,
+    EXISTS (SELECT 1 FROM suppressed_subjects s WHERE s.subject = $3::text) AS suppressed
   FROM who
 `;
 
@@ -190,3 +191,72 @@ export const REMEMBER_RETRY = `
 
 /** $1 request digest -> zero or one row { salt }. */
 export const FIND_RETRY = `SELECT salt FROM ingest_retries WHERE digest = $1::text AND at > now() - interval '1 day'`;
+
+/** A webhook channel call's body is campaign-defined JSON: it names the user when any value in it is their id. */
+const NAMES_USER = `jsonb_path_exists(body, '$.** ? (@ == $id)', jsonb_build_object('id', $1::text))`;
+
+/**
+ * $1 userId, $2 anonymousIds (text[]), $3 dry run -> one row of counts and the anonymousIds linked to the user.
+ * Everything stored about one person: traits, links from and to their ids, consent decisions and observations,
+ * the campaign message events Xtremepush reported for them and the webhook channel calls naming them. A dry run
+ * counts without deleting.
+ */
+export const ERASE_SUBJECT = `
+  WITH anonymous AS (
+    SELECT previous_id AS id FROM identity_links WHERE user_id = $1::text
+    UNION SELECT unnest($2::text[])
+  ), traits AS (
+    DELETE FROM identity_traits WHERE user_id = $1::text AND NOT $3::boolean RETURNING 1
+  ), links AS (
+    DELETE FROM identity_links
+    WHERE (user_id = $1::text OR previous_id = $1::text OR previous_id IN (SELECT id FROM anonymous)) AND NOT $3::boolean
+    RETURNING 1
+  ), consent AS (
+    DELETE FROM identity_consent WHERE user_id = $1::text AND NOT $3::boolean RETURNING 1
+  ), observed AS (
+    DELETE FROM consent_observed WHERE user_id = $1::text AND NOT $3::boolean RETURNING 1
+  ), messages AS (
+    DELETE FROM message_events WHERE user_id = $1::text AND NOT $3::boolean RETURNING 1
+  ), channel AS (
+    DELETE FROM channel_webhooks WHERE ${NAMES_USER} AND NOT $3::boolean RETURNING 1
+  )
+  SELECT
+    (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM anonymous) AS anonymous_ids,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM identity_traits WHERE user_id = $1::text) ELSE (SELECT count(*) FROM traits) END::int AS traits,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM identity_links WHERE user_id = $1::text OR previous_id = $1::text OR previous_id IN (SELECT id FROM anonymous))
+      ELSE (SELECT count(*) FROM links) END::int AS links,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM identity_consent WHERE user_id = $1::text) ELSE (SELECT count(*) FROM consent) END::int AS consent_decisions,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM consent_observed WHERE user_id = $1::text) ELSE (SELECT count(*) FROM observed) END::int AS consent_observations,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM message_events WHERE user_id = $1::text) ELSE (SELECT count(*) FROM messages) END::int AS message_events,
+    CASE WHEN $3::boolean THEN (SELECT count(*) FROM channel_webhooks WHERE ${NAMES_USER}) ELSE (SELECT count(*) FROM channel) END::int AS channel_webhooks
+`;
+
+/** $1 subject hash -> a row when suppressed. */
+export const IS_SUPPRESSED = `SELECT 1 FROM suppressed_subjects WHERE subject = $1::text`;
+
+/** $1 subject hash -> one row { added } (false: it was suppressed already). */
+export const SUPPRESS = `
+  WITH added AS (INSERT INTO suppressed_subjects (subject) VALUES ($1::text) ON CONFLICT (subject) DO NOTHING RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM added) AS added
+`;
+
+/** $1 subject hash -> one row { removed }. */
+export const UNSUPPRESS = `
+  WITH removed AS (DELETE FROM suppressed_subjects WHERE subject = $1::text RETURNING 1)
+  SELECT EXISTS (SELECT 1 FROM removed) AS removed
+`;
+
+export const LIST_SUPPRESSED = `
+  SELECT subject, to_char(at AT TIME ZONE 'UTC', ${ISO}) AS at FROM suppressed_subjects ORDER BY at, subject
+`;
+
+/** $1 action, $2 subject hash, $3 counts (JSON), $4 ticket or null. */
+export const RECORD_PRIVACY_ACTION = `
+  INSERT INTO privacy_log (action, subject, counts, ticket) VALUES ($1::text, $2::text, $3::jsonb, $4::text)
+`;
+
+/** $1 limit -> newest first. */
+export const LIST_PRIVACY_LOG = `
+  SELECT to_char(at AT TIME ZONE 'UTC', ${ISO}) AS at, action, subject, counts, ticket
+  FROM privacy_log ORDER BY id DESC LIMIT $1::int
+`;

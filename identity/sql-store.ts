@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import * as q from './queries';
 import type { SqlClient } from './sql-client';
-import type { ConsentObservation, ConsentRecord, IdentityStore, Traits } from './store';
+import type { SqlRunner } from './sql-client';
+import type { ConsentObservation, ConsentRecord, IdentityStore, PrivacyLogEntry, Traits } from './store';
 
 // Inputs come from events and webhooks: check them before they reach SQL.
 // Timestamps must carry an offset (Z or +hh:mm): a local time would be read in
@@ -67,11 +68,12 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return rows[0]?.user_id ?? null;
     },
 
-    async loadProfile(ids) {
+    async loadProfile(ids, subject) {
       const v = check(profileInput, ids, 'loadProfile input');
-      const rows = await open().query<{ user_id: string | null; traits: unknown; consent: unknown; observed: unknown }>(q.LOAD_PROFILE, [
+      const rows = await open().query<{ user_id: string | null; traits: unknown; consent: unknown; observed: unknown; suppressed: boolean }>(q.LOAD_PROFILE, [
         v.userId ?? null,
         v.anonymousId ?? null,
+        subject ?? null,
       ]);
       const row = rows[0];
       const list = <T>(value: unknown): T[] => (Array.isArray(value) ? value : typeof value === 'string' ? JSON.parse(value) : []) as T[];
@@ -80,6 +82,7 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
         traits: toObject(row?.traits) as Traits,
         consent: list<ConsentRecord>(row?.consent),
         observed: list<ConsentObservation>(row?.observed),
+        suppressed: row?.suppressed === true,
       };
     },
 
@@ -135,6 +138,51 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       const rows = await open().query<{ body: unknown }>(q.GET_CHANNEL_WEBHOOK, [check(id, webhookId, 'id')]);
       const body = rows[0]?.body;
       return body === undefined ? null : typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
+    },
+
+    async eraseSubject(input) {
+      const userId = check(id, input.userId, 'userId');
+      const anonymousIds = input.anonymousIds.map((a) => check(id, a, 'anonymousId'));
+      const erase = (tx: SqlRunner) =>
+        tx.query<{ anonymous_ids: unknown; traits: number; links: number; consent_decisions: number; consent_observations: number; message_events: number; channel_webhooks: number }>(
+          q.ERASE_SUBJECT,
+          [userId, anonymousIds, input.dryRun],
+        );
+      const [row] = await open().transaction(erase);
+      return {
+        anonymousIds: (Array.isArray(row!.anonymous_ids) ? row!.anonymous_ids : []) as string[],
+        traits: Number(row!.traits),
+        links: Number(row!.links),
+        consentDecisions: Number(row!.consent_decisions),
+        consentObservations: Number(row!.consent_observations),
+        messageEvents: Number(row!.message_events),
+        channelWebhooks: Number(row!.channel_webhooks),
+      };
+    },
+
+    async isSuppressed(subject) {
+      return (await open().query(q.IS_SUPPRESSED, [check(id, subject, 'subject')])).length > 0;
+    },
+
+    async suppress(subject) {
+      const rows = await open().query<{ added: boolean }>(q.SUPPRESS, [check(id, subject, 'subject')]);
+      return rows[0]?.added === true;
+    },
+
+    async unsuppress(subject) {
+      const rows = await open().query<{ removed: boolean }>(q.UNSUPPRESS, [check(id, subject, 'subject')]);
+      return rows[0]?.removed === true;
+    },
+
+    listSuppressed: () => open().query<{ subject: string; at: string }>(q.LIST_SUPPRESSED),
+
+    async recordPrivacyAction(entry) {
+      await open().query(q.RECORD_PRIVACY_ACTION, [entry.action, check(id, entry.subject, 'subject'), JSON.stringify(entry.counts), entry.ticket]);
+    },
+
+    async listPrivacyLog(limit = 100) {
+      const rows = await open().query<{ at: string; action: PrivacyLogEntry['action']; subject: string; counts: unknown; ticket: string | null }>(q.LIST_PRIVACY_LOG, [limit]);
+      return rows.map((row) => ({ ...row, counts: toObject(row.counts) as Record<string, number> }));
     },
 
     async rememberRetry(digest, salt) {

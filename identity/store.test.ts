@@ -210,6 +210,56 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       assert.equal(Object.keys(traits).length, 31);
     });
 
+    test("eraseSubject removes one person's rows (a dry run only counts them), leaves others alone, and is idempotent", async () => {
+      const [userId, other, anonymousId, unlinked, oldId] = [uid('user'), uid('other'), uid('anon'), uid('anon'), uid('old')];
+      for (const who of [userId, other]) {
+        await store.recordIdentify({ userId: who, traits: { email: `${who}@example.com` }, at: T1, anonymousId: who === userId ? anonymousId : uid('anon') });
+        await store.setConsent({ userId: who, category: 'marketing', granted: true, at: T1 });
+        await store.observeConsent({ userId: who, category: 'marketing', granted: true, at: T1 });
+        await store.recordMessageEvent({ id: uid('m'), connection: 'main', userId: who, profileId: null, campaignId: null, messageType: null, event: 'message_open', at: T1, errorMessage: null, body: {} });
+        await store.recordChannelWebhook({ id: uid('c'), connection: 'main', receivedAt: T1, body: { recipients: [{ user_id: who }] } });
+      }
+      await store.linkAlias(oldId, userId, T2);
+      const counts = { traits: 1, links: 2, consentDecisions: 1, consentObservations: 1, messageEvents: 1, channelWebhooks: 1 };
+      const planned = await store.eraseSubject({ userId, anonymousIds: [unlinked], dryRun: true });
+      assert.deepEqual(planned, { anonymousIds: [anonymousId, oldId, unlinked].sort(), ...counts });
+      assert.equal(await store.resolveUserId(anonymousId), userId, 'a dry run deletes nothing');
+
+      assert.deepEqual(await store.eraseSubject({ userId, anonymousIds: [unlinked], dryRun: false }), planned);
+      assert.deepEqual(await store.getTraits(userId), {});
+      assert.equal(await store.resolveUserId(anonymousId), null);
+      assert.equal(await store.resolveUserId(oldId), null);
+      assert.deepEqual(await store.getConsent(userId), {});
+      assert.deepEqual(await store.listMessageEvents(userId), []);
+      const again = await store.eraseSubject({ userId, anonymousIds: [], dryRun: false });
+      assert.deepEqual(again, { anonymousIds: [], traits: 0, links: 0, consentDecisions: 0, consentObservations: 0, messageEvents: 0, channelWebhooks: 0 });
+      // The other person's rows are all there.
+      const { anonymousIds: otherIds, ...otherCounts } = await store.eraseSubject({ userId: other, anonymousIds: [], dryRun: true });
+      assert.equal(otherIds.length, 1);
+      assert.deepEqual(otherCounts, { ...counts, links: 1 });
+    });
+
+    test('the suppression list and the privacy log', async () => {
+      const subject = uid('subject');
+      assert.equal(await store.isSuppressed(subject), false);
+      assert.equal(await store.suppress(subject), true);
+      assert.equal(await store.suppress(subject), false, 'already suppressed');
+      assert.equal(await store.isSuppressed(subject), true);
+      assert.equal((await store.loadProfile({ userId: uid('user') }, subject)).suppressed, true);
+      assert.equal((await store.loadProfile({ userId: uid('user') }, uid('nobody'))).suppressed, false);
+      assert.ok((await store.listSuppressed()).some((s) => s.subject === subject));
+      assert.equal(await store.unsuppress(subject), true);
+      assert.equal(await store.unsuppress(subject), false);
+      assert.equal(await store.isSuppressed(subject), false);
+
+      await store.recordPrivacyAction({ action: 'erase', subject, counts: { traits: 3 }, ticket: 'T-1' });
+      await store.recordPrivacyAction({ action: 'suppress', subject, counts: { added: 1 }, ticket: null });
+      const [newest, previous] = (await store.listPrivacyLog(100)).filter((e) => e.subject === subject);
+      assert.deepEqual({ ...newest, at: undefined }, { action: 'suppress', subject, counts: { added: 1 }, ticket: null, at: undefined });
+      assert.deepEqual(previous!.counts, { traits: 3 });
+      assert.match(previous!.at, /^\d{4}-\d{2}-\d{2}T/);
+    });
+
     test('rejects invalid input before it reaches SQL', async () => {
       await assert.rejects(store.recordIdentify({ userId: '', traits: {}, at: T1 }), TypeError);
       await assert.rejects(store.recordIdentify({ userId: uid('u'), traits: {}, at: 'now' }), TypeError);
@@ -292,7 +342,7 @@ describe('postgres store', () => {
     const tables = await withClient(async (c) =>
       (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map((r) => r.table_name),
     );
-    assert.deepEqual(tables, ['channel_webhooks', 'consent_observed', 'identity_consent', 'identity_links', 'identity_traits', 'ingest_retries', 'message_events', 'schema_migrations']);
+    assert.deepEqual(tables, ['channel_webhooks', 'consent_observed', 'identity_consent', 'identity_links', 'identity_traits', 'ingest_retries', 'message_events', 'privacy_log', 'schema_migrations', 'suppressed_subjects']);
   });
 
   test('several stores opened concurrently on one new schema all migrate without error', async () => {

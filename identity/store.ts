@@ -34,6 +34,8 @@ export interface Profile {
   traits: Traits;
   consent: ConsentRecord[];
   observed: ConsentObservation[];
+  /** The keyed hash given with the read is on the suppression list. */
+  suppressed: boolean;
 }
 
 export interface IdentityStore {
@@ -46,7 +48,7 @@ export interface IdentityStore {
   /** The userId an anonymousId (or aliased previous id) is linked to, or null. */
   resolveUserId(anonymousOrPreviousId: string): Promise<string | null>;
   /** The user (the userId, or the one the anonymousId links to) with traits, consent decisions and observations. */
-  loadProfile(ids: { userId?: string; anonymousId?: string }): Promise<Profile>;
+  loadProfile(ids: { userId?: string; anonymousId?: string }, subject?: string): Promise<Profile>;
   /** Per-user consent overrides: category (lower-cased) -> granted. Newer `at` wins; on a tie a revocation wins. */
   setConsent(input: { userId: string; category: string; granted: boolean; at: string; source?: ConsentSource }): Promise<void>;
   /**
@@ -64,11 +66,47 @@ export interface IdentityStore {
   /** Keeps a webhook channel call as it came; recording the same id again changes nothing. */
   recordChannelWebhook(record: { id: string; connection: string; receivedAt: string; body: unknown }): Promise<void>;
   getChannelWebhook(id: string): Promise<unknown | null>;
+  /**
+   * Removes everything stored about a person (traits, links from and to their ids and the given anonymousIds, consent
+   * decisions and observations, campaign message events, webhook channel calls naming them), or with `dryRun` counts
+   * it. Idempotent.
+   */
+  eraseSubject(input: { userId: string; anonymousIds: readonly string[]; dryRun: boolean }): Promise<ErasedData>;
+  /** Whether the keyed hash of a person is on the suppression list. */
+  isSuppressed(subject: string): Promise<boolean>;
+  /** Adds a person's keyed hash to the suppression list; false when it was there already. */
+  suppress(subject: string): Promise<boolean>;
+  /** Removes it; false when it was not there. */
+  unsuppress(subject: string): Promise<boolean>;
+  listSuppressed(): Promise<Array<{ subject: string; at: string }>>;
+  recordPrivacyAction(entry: Omit<PrivacyLogEntry, 'at'>): Promise<void>;
+  /** Newest first. */
+  listPrivacyLog(limit?: number): Promise<PrivacyLogEntry[]>;
   /** A request answered 503: the salt of the messageIds derived for its events, so its retry derives the same ones. */
   rememberRetry(digest: string, salt: string): Promise<void>;
   /** The salt of a request answered 503 within the last day, or null. */
   retrySalt(digest: string): Promise<string | null>;
   close(): Promise<void>;
+}
+
+/** What erasing a person removed (or, in a dry run, would remove), and the anonymousIds that were theirs. */
+export interface ErasedData {
+  anonymousIds: string[];
+  traits: number;
+  links: number;
+  consentDecisions: number;
+  consentObservations: number;
+  messageEvents: number;
+  channelWebhooks: number;
+}
+
+/** One erase or suppression, naming the person only by keyed hash. */
+export interface PrivacyLogEntry {
+  at: string;
+  action: 'erase' | 'suppress' | 'unsuppress';
+  subject: string;
+  counts: Record<string, number>;
+  ticket: string | null;
 }
 
 export interface MessageEventRecord {

@@ -2,7 +2,7 @@ import { recordConsentChanges } from '../consent/opt-in';
 import { decideConsent, type ConsentPreferenceTarget } from '../consent/rules';
 import { isIntegrationEnabled } from '../events/integrations';
 import { isKnownEvent, type AcceptedEvent } from '../events/schema';
-import { applyIdentityEvent } from '../identity/apply';
+import { applyIdentityEvent, describesIdentity } from '../identity/apply';
 import type { IdentityStore } from '../identity/store';
 import type { DropReason } from '../workflows/vocabulary';
 import type { EventHit } from '../xtremepush/hit';
@@ -19,10 +19,10 @@ export interface IntegrationPolicy {
   mappings: Mappings;
 }
 
-/** What the delivery of an event to one integration does next. */
+/** What the delivery of an event to one integration does next; `subject`: the user's keyed hash, when there is a key. */
 export type Preparation =
-  | { kind: 'send'; sourceEvent: string; userId: string; hit: EventHit; consentGranted: string[] }
-  | { kind: 'stored'; sourceEvent: string; userId: string; detail: string }
+  | { kind: 'send'; sourceEvent: string; userId: string; subject?: string; hit: EventHit; consentGranted: string[] }
+  | { kind: 'stored'; sourceEvent: string; userId: string; subject?: string; detail: string }
   | { kind: 'drop'; sourceEvent: string; reason: DropReason; detail: string }
   /** Nobody is linked to the event's anonymousId yet: it waits for an identify. */
   | { kind: 'unidentified'; sourceEvent: string; anonymousId: string };
@@ -32,7 +32,11 @@ export interface PrepareOptions {
   asUser?: string;
   /** `preview`: read what is stored, write nothing. */
   readOnly?: boolean;
+  /** A user's keyed hash (privacy/subject.ts): the suppression list is checked, and the hash is returned. */
+  subjectOf?: (userId: string) => string;
 }
+
+const SUPPRESSED_DETAIL = 'the person objected to processing (`cli suppress`): nothing of theirs is stored or sent';
 
 /**
  * Stitch identity -> check consent -> map, for one event and one integration: the single place these decisions are
@@ -52,21 +56,27 @@ export async function prepareDelivery(
   if (!isIntegrationEnabled(event.integrations, integration.id)) {
     return { kind: 'drop', sourceEvent, reason: 'integrations_disabled', detail: `the event's integrations object turns integration ${integration.id} (Xtremepush) off` };
   }
+  const userId = options.asUser ?? event.userId;
+  const subject = userId && options.subjectOf ? options.subjectOf(userId) : undefined;
+  const suppressed = { kind: 'drop', sourceEvent, reason: 'suppressed', detail: SUPPRESSED_DETAIL } as const;
+  // Before anything is written: what an identify says about a suppressed person is not kept.
+  if (!options.readOnly && describesIdentity(event) && subject && (await store.isSuppressed(subject))) return suppressed;
   if (!options.readOnly) await applyIdentityEvent(store, event);
 
-  const userId = options.asUser ?? event.userId;
-  const profile = await store.loadProfile(userId ? { userId } : { anonymousId: event.anonymousId });
+  const profile = await store.loadProfile(userId ? { userId } : { anonymousId: event.anonymousId }, subject);
   if (profile.userId === null) {
     if (event.type === 'track' || event.type === 'page' || event.type === 'screen') return { kind: 'unidentified', sourceEvent, anonymousId: event.anonymousId! };
     return { kind: 'drop', sourceEvent, reason: 'unidentified', detail: `the ${event.type} has no userId: nothing about the user can be stored` };
   }
-  const known = { ...profile, userId: profile.userId };
+  const known = { ...profile, userId: profile.userId, subject: subject ?? options.subjectOf?.(profile.userId) };
+  // An anonymous event's user is only known from the link just read.
+  if (profile.suppressed || (!subject && known.subject && (await store.isSuppressed(known.subject)))) return suppressed;
   const categories = [...integration.consentCategories, ...Object.keys(integration.consentPreferences ?? {})];
   const stored = options.readOnly ? known.consent : await recordConsentChanges(store, event, known, categories);
 
   const consent = decideConsent(event, policyOf(integration), stored);
   const mapping = mapEvent(event, { userId: known.userId, storedTraits: known.traits }, integration.mappings, consent.allowed ? consent.preferences : undefined);
-  if (mapping.action === 'store') return { kind: 'stored', sourceEvent, userId: known.userId, detail: mapping.detail };
+  if (mapping.action === 'store') return { kind: 'stored', sourceEvent, userId: known.userId, subject: known.subject, detail: mapping.detail };
   if (mapping.action === 'drop') return { kind: 'drop', sourceEvent, reason: mapping.reason, detail: mapping.detail };
   // Orphan guard: Xtremepush silently creates a profile for any unknown user_id.
   if (integration.userIdPattern && !userIdPolicy(integration.userIdPattern).test(known.userId)) {
@@ -78,7 +88,7 @@ export async function prepareDelivery(
     };
   }
   if (!consent.allowed) return { kind: 'drop', sourceEvent, reason: 'consent', detail: consent.detail };
-  return { kind: 'send', sourceEvent, userId: known.userId, hit: mapping.hit, consentGranted: consent.granted };
+  return { kind: 'send', sourceEvent, userId: known.userId, subject: known.subject, hit: mapping.hit, consentGranted: consent.granted };
 }
 
 function policyOf(integration: IntegrationPolicy) {

@@ -11,7 +11,7 @@ export interface PreviewStep {
 
 /** Stands in when no identity store can be read: nothing is known about anyone. */
 const NOTHING_STORED = {
-  loadProfile: async (ids: { userId?: string }) => ({ userId: ids.userId ?? null, traits: {}, consent: [], observed: [] }),
+  loadProfile: async (ids: { userId?: string }) => ({ userId: ids.userId ?? null, traits: {}, consent: [], observed: [], suppressed: false }),
 } as unknown as IdentityStore;
 
 /**

@@ -17,7 +17,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
 import { previewedEvent, previewThroughService } from '../client/preview';
 import { holdDigest } from '../events/ids';
-import { circuitStateQuery, circuitWorkflowId, holdWorkflowId } from '../workflows/contracts';
+import { circuitStateQuery, circuitWorkflowId, eraseDeliverySignal, holdWorkflowId, privacyWorkflowId, WORKFLOW_TYPES, type PrivacyRequest } from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
 
@@ -153,6 +153,19 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   if (previewed[0]?.preparation.kind !== 'send') throw new Error(`expected a preview that sends: ${JSON.stringify(previewed)}`);
   const [preview] = await listIds(client, `WorkflowType = 'previewDelivery' AND TaskQueue = '${stack.env.TEMPORAL_TASK_QUEUE}'`);
   await record('previewDelivery', preview!, { type: 'previewDelivery', status: 'COMPLETED' });
+
+  // deliverEvent held, then ended by `cli erase`: dropped, erased.
+  const erasedId = await send(stack, '/v1/track', event('fixture-held-erased', { anonymousId: 'anon-fixture-erased', event: 'Product Viewed', context: MARKETING_GRANTED }));
+  await eventually(async () => (await client.workflow.getHandle(erasedId).describe()).searchAttributes.XpOutcome?.[0] === 'held', `${erasedId} to be held`);
+  await client.workflow.getHandle(erasedId).signal(eraseDeliverySignal);
+  const erased = await deliveryOf(erasedId);
+  if (erased.outcome !== 'dropped' || erased.reason !== 'erased') throw new Error(`expected the held event erased: ${JSON.stringify(erased)}`);
+  await record('deliverEvent-held-erased', erasedId, { type: 'deliverEvent', status: 'COMPLETED' });
+
+  // privacyRequest, run directly: `cli privacy` deletes the executions it runs.
+  const privacyId = privacyWorkflowId('fixture');
+  await client.workflow.execute(WORKFLOW_TYPES.privacyRequest, { taskQueue: stack.env.TEMPORAL_TASK_QUEUE!, workflowId: privacyId, args: [{ kind: 'listSuppressed' } satisfies PrivacyRequest] });
+  await record('privacyRequest', privacyId, { type: 'privacyRequest', status: 'COMPLETED' });
 
   return histories;
 }

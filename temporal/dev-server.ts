@@ -52,6 +52,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.uiCodecEndpoint && options.uiPort !== null) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  // A deleted execution (`cli erase`) goes once the close task is acknowledged, which is every 30 s by default.
+  args.push('--dynamic-config-value', 'history.transferProcessorUpdateAckInterval="1s"');
   if (options.searchAttributes !== false) {
     for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);
   }

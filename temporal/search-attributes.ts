@@ -3,8 +3,8 @@ import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
 /** How the Temporal CLI and Temporal Cloud name a search attribute's type. */
-export function searchAttributeTypeName(key: SearchAttributeKey<SearchAttributeType>): 'Keyword' | 'Text' {
-  return key.type === 'TEXT' ? 'Text' : 'Keyword';
+export function searchAttributeTypeName(key: SearchAttributeKey<SearchAttributeType>): 'Keyword' | 'Text' | 'KeywordList' {
+  return key.type === 'TEXT' ? 'Text' : key.type === 'KEYWORD_LIST' ? 'KeywordList' : 'Keyword';
 }
 
 /**
@@ -12,6 +12,7 @@ export function searchAttributeTypeName(key: SearchAttributeKey<SearchAttributeT
  * may run (the operator API that lists them needs admin rights, and Temporal Cloud does not offer it).
  */
 export async function missingSearchAttributes(client: Client): Promise<string[]> {
+  // A KeywordList is asked with `=` as well: it matches when the list holds the value.
   const missing: string[] = [];
   for (const key of SEARCH_ATTRIBUTE_KEYS) {
     try {

@@ -248,7 +248,7 @@ describe('docker-compose.yml: variables', () => {
 describe('docker-compose.yml: search attributes', () => {
   test('the namespace job creates every search attribute the workflows use, with its type', () => {
     const job = (readCompose().services['temporal-namespace'] as Doc).command.join('\n') as string;
-    const created = [...job.matchAll(/\b(Xp\w+)=(Keyword|Text)\b/g)].map((m) => `${m[1]}=${m[2]}`).sort();
+    const created = [...job.matchAll(/\b(Xp\w+)=(KeywordList|Keyword|Text)\b/g)].map((m) => `${m[1]}=${m[2]}`).sort();
     const used = SEARCH_ATTRIBUTE_KEYS.map((key) => `${key.name}=${searchAttributeTypeName(key)}`).sort();
     assert.deepEqual(created, used);
     assert.match(job, /temporal operator search-attribute create/);

@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { AcceptedEvent } from '../events/schema';
+import type { PrivacyLogEntry } from '../identity/store';
 import type { MessageEvent } from '../webhooks/schema';
 import type { EventHit } from '../xtremepush/hit';
 import type { DropReason, FailureClass, FinalFailure } from './vocabulary';
@@ -18,6 +19,7 @@ export const WORKFLOW_TYPES = {
   recordMessageEvent: 'recordMessageEvent',
   recordChannelWebhook: 'recordChannelWebhook',
   previewDelivery: 'previewDelivery',
+  privacyRequest: 'privacyRequest',
 } as const;
 
 // ---- workflow ids ----
@@ -54,6 +56,10 @@ export function previewWorkflowId(id: string): string {
   return `preview-${id}`;
 }
 
+export function privacyWorkflowId(id: string): string {
+  return `privacy-${id}`;
+}
+
 export function channelWebhookWorkflowId(connection: string, id: string): string {
   return `webhook-channel-${connection}-${id}`;
 }
@@ -73,6 +79,8 @@ export const heldEventDoneSignal = defineSignal<[{ workflowId: string }]>('heldE
 export const parkDeliverySignal = defineSignal<[{ workflowId: string; failureClass: string; message: string }]>('parkDelivery');
 /** Sent to a circuit breaker by an operator (`cli resume`): probe now instead of at the next interval. */
 export const probeNowSignal = defineSignal('probeNow');
+/** Sent by `cli erase` to a delivery still waiting (held, parked, retrying): end as dropped, erased. */
+export const eraseDeliverySignal = defineSignal('eraseDelivery');
 /** Sent by a circuit breaker (or `cli resume --force`) to a parked delivery: try again. */
 export const resumeDeliverySignal = defineSignal('resumeDelivery');
 export const circuitStateQuery = defineQuery<{ parked: number; lastProbe: string | null }>('circuitState');
@@ -96,6 +104,12 @@ export const SA = {
   campaignId: defineSearchAttributeKey('XpCampaignId', SearchAttributeType.KEYWORD),
   /** A message failure's error_message, cut to 256 characters; Text (full-text search) because SQL visibility allows only 10 Keywords. */
   errorMessage: defineSearchAttributeKey('XpErrorMessage', SearchAttributeType.TEXT),
+  /**
+   * Keyed hashes (privacy/subject.ts) of the person an execution is about: their userId's and their anonymousIds', so
+   * `XpUserHash = '<hash>'` finds every delivery of a person without naming them. A list, which also has a quota of
+   * its own beside the ten Keywords.
+   */
+  userHash: defineSearchAttributeKey('XpUserHash', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
@@ -213,3 +227,13 @@ export interface RecordChannelWebhookInput {
   receivedAt: string;
   body: unknown;
 }
+
+// ---- privacy ----
+
+/** What `cli erase`, `suppress` and `privacy log` ask of the identity store the service's worker owns. */
+export type PrivacyRequest =
+  | { kind: 'erase'; userId: string; anonymousIds: string[]; dryRun: boolean }
+  | { kind: 'suppress' | 'unsuppress'; subject: string }
+  | { kind: 'listSuppressed' }
+  | { kind: 'record'; entry: Omit<PrivacyLogEntry, 'at'> }
+  | { kind: 'log'; limit: number };

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -12,6 +14,7 @@ import {
 import type { Activities } from '../activities';
 import type { PreparedDelivery } from '../activities/prepare';
 import {
+  eraseDeliverySignal,
   heldEventDoneSignal,
   releaseHeldEventSignal,
   SA,
@@ -45,6 +48,18 @@ const { holdForIdentify } = proxyActivities<Activities>({
  * first attempt costs one workflow task: both local activities, one search-attribute upsert, done.
  */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
+  // `cli erase` ends a delivery still waiting (held, parked, retrying) for a person being erased.
+  const scope = new CancellationScope();
+  setHandler(eraseDeliverySignal, () => scope.cancel());
+  try {
+    return await scope.run(() => deliver(input));
+  } catch (error) {
+    if (!isCancellation(error) || !scope.consideredCancelled) throw error;
+    return dropped(input.integrationId, 'erased', 'the person was erased (`cli erase`) while this delivery waited');
+  }
+}
+
+async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
   if (input.progress) return retryUntilDelivered(input, input.progress);
   const { integrationId } = input;
   let prepared = await prepare(input);

@@ -21,6 +21,10 @@ export const DROP_REASONS = [
   'user_id_policy',
   'integrations_disabled',
   'unsupported_type',
+  /** The person was erased (`cli erase`) while the delivery waited. */
+  'erased',
+  /** The person objected to processing (`cli suppress`): nothing of theirs is stored or sent. */
+  'suppressed',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

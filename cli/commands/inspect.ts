@@ -1,15 +1,23 @@
+import type { Client } from '@temporalio/client';
 import { Command } from 'commander';
-import { inspectMessage, type DeliveryInspection } from '../../client/inspect';
+import { inspectMessage, listDeliveries, type DeliveryInspection } from '../../client/inspect';
+import { userIdFilter } from '../../client/privacy';
+import { deliveryQuery } from '../../client/queries';
+import type { LoadedConfig } from '../../config/load';
 import type { DeliveryAttempt } from '../../workflows/contracts';
-import { printJson, withTemporal } from '../context';
+import { printJson, printLines, withTemporal } from '../context';
 
 export function inspectCommand(): Command {
   return new Command('inspect')
     .description("show one event's deliveries: the event as received, what was decided, the hit as sent (no token), the attempts, the outcome")
-    .argument('<id>', 'the messageId of the event, or a delivery\'s workflow id as the ingest API answered it')
+    .argument('[id]', 'the messageId of the event, or a delivery\'s workflow id as the ingest API answered it')
+    .option('--user-id <id>', "list a person's deliveries instead (events that carried this userId; needs PRIVACY_HASH_KEY)")
+    .option('--limit <n>', 'with --user-id: the newest deliveries to list', '50')
     .option('--json', 'print JSON')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .action(async (id: string | undefined, options: { userId?: string; limit: string; json?: boolean }) => {
       await withTemporal(async ({ config, client }) => {
+        if (options.userId) return listPersonDeliveries(client, config, options.userId, Number(options.limit), options.json);
+        if (!id) throw new Error('give a messageId or workflow id, or --user-id to list a person\'s deliveries');
         const deliveries = await inspectMessage(client, config.integrations.map((i) => i.id), id);
         if (deliveries.length === 0) {
           process.stderr.write(
@@ -22,6 +30,18 @@ export function inspectCommand(): Command {
         else process.stdout.write(deliveries.map(formatInspection).join('\n'));
       });
     });
+}
+
+async function listPersonDeliveries(client: Client, config: LoadedConfig, userId: string, limit: number, json?: boolean): Promise<void> {
+  const query = deliveryQuery({ taskQueue: config.temporal.taskQueue, ...userIdFilter(config.privacy.hashKey, userId) });
+  const deliveries = await listDeliveries(client, query, limit);
+  if (json) return printJson(deliveries);
+  if (deliveries.length === 0) return printLines([`no deliveries of events with this userId (query: ${query}); deliveries started while PRIVACY_HASH_KEY was unset or different cannot be found by person`]);
+  printLines([
+    ...deliveries.map((d) => `${d.startTime}  ${d.workflowId}  ${d.sourceEvent ?? ''}  ${d.outcome ?? d.status.toLowerCase()}`),
+    deliveries.length === limit ? `(the newest ${limit}; --limit shows more)` : '',
+    'Details of one: `npm run cli -- inspect <workflow id>`',
+  ]);
 }
 
 function formatInspection(d: DeliveryInspection): string {

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
 import { previewedEvent, previewThroughService, type PreviewStep } from '../../client/preview';
 import { loadConfig } from '../../config/load';
-import { openIdentityStore } from '../../identity/store';
 import { previewSteps } from '../../mapping/preview';
-import { printJson, tryConnect } from '../context';
+import { printJson } from '../context';
+import { withStoreAccess } from '../store-access';
 
 export function previewCommand(): Command {
   return new Command('preview')
@@ -22,43 +21,18 @@ export function previewCommand(): Command {
     });
 }
 
-type Config = ReturnType<typeof loadConfig>;
-
-/**
- * Where stored traits and consent come from: the shared PostgreSQL store; else the running service, whose process owns
- * the embedded store (asked through its worker); else, the service stopped, the embedded store itself.
- */
-async function preview(config: Config, event: Parameters<typeof previewSteps>[0]): Promise<{ steps: PreviewStep[]; source: string }> {
-  if (config.database.url) {
-    const store = await openIdentityStore({ kind: 'postgres', connectionString: config.database.url, schema: config.database.schema });
+/** Stored traits and consent are read where the identity store is (cli/store-access.ts); nothing is written. */
+async function preview(config: ReturnType<typeof loadConfig>, event: Parameters<typeof previewSteps>[0]): Promise<{ steps: PreviewStep[]; source: string }> {
+  return withStoreAccess(config, { temporal: false }, async (access) => {
+    if (access.via === 'store') return { steps: await previewSteps(event, config.integrations, access.store), source: `stored data read from ${access.source}` };
+    if (access.via === 'none') return { steps: await previewSteps(event, config.integrations, null), source: `stored data NOT read: ${access.source}` };
     try {
-      return { steps: await previewSteps(event, config.integrations, store), source: 'stored data read from PostgreSQL (DATABASE_URL)' };
-    } finally {
-      await store.close();
-    }
-  }
-  const temporal = await tryConnect(config);
-  if (temporal) {
-    try {
-      return { steps: await previewThroughService(temporal.client, config.temporal.taskQueue, event), source: 'stored data read by the running service' };
+      return { steps: await previewThroughService(access.temporal, config.temporal.taskQueue, event), source: 'stored data read by the running service' };
     } catch (error) {
       const steps = await previewSteps(event, config.integrations, null);
       return { steps, source: `stored data NOT read: Temporal answers but no worker of task queue ${config.temporal.taskQueue} took the preview (${(error as Error).message}); is the service running with these settings?` };
-    } finally {
-      await temporal.close();
     }
-  }
-  const dir = path.join(config.dataDir, 'identity');
-  if (!fs.existsSync(dir)) {
-    return { steps: await previewSteps(event, config.integrations, null), source: `stored data NOT read: nothing is stored yet (no ${dir}) and the service is not running` };
-  }
-  // The service is stopped (its Temporal does not answer), so nothing else has the embedded store open.
-  const store = await openIdentityStore({ kind: 'embedded', dataDir: dir });
-  try {
-    return { steps: await previewSteps(event, config.integrations, store), source: `stored data read from ${dir} (the service is not running)` };
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 function formatStep({ integrationId, preparation: p, stitching }: PreviewStep): string {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { userIdFilter } from '../../client/privacy';
 import { deliveryQuery, ENDED_STATUSES } from '../../client/queries';
 import { replayDeliveries, selectDeliveries } from '../../client/replay';
 import { FINAL_FAILURES } from '../../workflows/vocabulary';
@@ -11,6 +12,7 @@ interface ReplayOptions {
   failureClass?: string;
   since?: string;
   until?: string;
+  userId?: string;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -24,6 +26,7 @@ export function replayCommand(): Command {
     .option('--failure-class <class>', FINAL_FAILURES.join(', '))
     .option('--since <time>', 'deliveries started at or after this ISO time')
     .option('--until <time>', 'deliveries started before this ISO time')
+    .option('--user-id <id>', 'only deliveries of events with this userId (needs PRIVACY_HASH_KEY)')
     .option('--dry-run', 'print how many would be replayed and a sample, start nothing')
     .option('--json', 'print JSON')
     .action(async (options: ReplayOptions) => {
@@ -38,6 +41,7 @@ export function replayCommand(): Command {
             failureClass: options.failureClass,
             since: options.since,
             until: options.until,
+            ...(options.userId ? userIdFilter(config.privacy.hashKey, options.userId) : {}),
           });
         const candidates = await selectDeliveries(client, query);
         const sample = candidates.slice(0, 10).map((c) => ({ workflowId: c.workflowId, outcome: c.outcome, failureClass: c.failureClass }));

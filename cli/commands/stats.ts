@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { userIdFilter } from '../../client/privacy';
 import { deliveryStats, type DeliveryStats } from '../../client/stats';
 import { printJson, printLines, withTemporal } from '../context';
 
@@ -8,11 +9,18 @@ export function statsCommand(): Command {
     .option('--since <time>', 'deliveries started at or after this ISO time (default: 24 hours ago)')
     .option('--until <time>', 'deliveries started before this ISO time')
     .option('--integration <id>', 'only this integration')
+    .option('--user-id <id>', 'only deliveries of events with this userId (needs PRIVACY_HASH_KEY)')
     .option('--json', 'print JSON')
-    .action(async (options: { since?: string; until?: string; integration?: string; json?: boolean }) => {
+    .action(async (options: { since?: string; until?: string; integration?: string; userId?: string; json?: boolean }) => {
       await withTemporal(async ({ config, client }) => {
         const since = options.since ?? new Date(Date.now() - 86_400_000).toISOString();
-        const filter = { taskQueue: config.temporal.taskQueue, since, until: options.until, integration: options.integration };
+        const filter = {
+          taskQueue: config.temporal.taskQueue,
+          since,
+          until: options.until,
+          integration: options.integration,
+          ...(options.userId ? userIdFilter(config.privacy.hashKey, options.userId) : {}),
+        };
         const stats = await deliveryStats(client, filter);
         if (options.json) return printJson(stats);
         printLines(formatStats(stats, since, options.until));

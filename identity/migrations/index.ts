@@ -106,4 +106,25 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'privacy',
+    sql: `
+      -- People who objected to processing, by keyed hash (privacy/subject.ts): no plain identifier is kept here.
+      CREATE TABLE suppressed_subjects (
+        subject text PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- Every erase and suppression, by keyed hash, with what was removed and the operator's ticket reference.
+      CREATE TABLE privacy_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        action text NOT NULL CHECK (action IN ('erase', 'suppress', 'unsuppress')),
+        subject text NOT NULL,
+        counts jsonb NOT NULL DEFAULT '{}'::jsonb,
+        ticket text
+      );
+    `,
+  },
 ];
