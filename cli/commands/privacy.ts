@@ -102,7 +102,7 @@ function formatErasure(r: ErasureReport): string[] {
   }
   return [
     `person ${r.subject}${r.dryRun ? ' (dry run: nothing changed)' : ''}`,
-    `  identity store: ${verb} ${s.traits} traits, ${s.links} links (${r.anonymousIds} anonymousIds), ${s.consentDecisions} consent decisions, ${s.consentObservations} consent observations, ${s.messageEvents} webhook message events, ${s.channelWebhooks} webhook channel calls`,
+    `  identity store: ${verb} ${s.traits} trait records, ${s.links} links (${r.anonymousIds} anonymousIds), ${s.consentDecisions} consent decisions, ${s.consentObservations} consent observations, ${s.messageEvents} webhook message events, ${s.channelWebhooks} webhook channel calls`,
     `  Temporal: ${r.dryRun ? `would delete ${executions}` : `deleted ${r.executions.deleted}`} executions${found.length ? ` (${found.map(([type, n]) => `${n} ${type}`).join(', ')})` : ''}`,
     r.executions.notYetDeleted ? `  ${r.executions.notYetDeleted} executions are not deleted by Temporal yet: run the same erase again in a few minutes to check` : '',
     r.executions.endedAsErased ? `  ${r.executions.endedAsErased} waiting deliveries ended \`dropped: erased\` first` : '',
