@@ -62,6 +62,7 @@ export const ENV_SETTINGS = {
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: 'worker.maxConcurrentLocalActivities',
   WORKER_MAX_CONCURRENT_ACTIVITIES: 'worker.maxConcurrentActivities',
   WORKER_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
+  WORKER_MAX_WORKFLOW_TASK_POLLS: 'worker.maxWorkflowTaskPolls',
   XTREMEPUSH_EU_HOST: 'regionHosts.eu',
   XTREMEPUSH_US_HOST: 'regionHosts.us',
   PRIVACY_HASH_KEY: 'privacy.hashKey',
@@ -139,6 +140,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd(), optio
       maxConcurrentLocalActivities: env.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
       maxConcurrentActivities: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      maxWorkflowTaskPolls: env.WORKER_MAX_WORKFLOW_TASK_POLLS,
     },
     codecServer: {
       token: env.CODEC_SERVER_TOKEN,

@@ -134,6 +134,8 @@ export const workerSchema = z.object({
   maxConcurrentActivities: slots.default(100),
   /** Workflows kept in memory between tasks; most deliveries end in their first task and leave the cache. */
   maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).default(1000),
+  /** Pollers of workflow tasks; most deliveries have one task only, on the non-sticky queue, so they poll that. */
+  maxWorkflowTaskPolls: z.coerce.number().int().min(2).max(1000).default(20),
 });
 export type WorkerSettings = z.output<typeof workerSchema>;
 

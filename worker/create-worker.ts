@@ -1,5 +1,5 @@
 import type { DataConverter, Duration } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerSettings } from '../config/schema';
 import { WORKFLOWS_PATH } from './bundles';
@@ -28,14 +28,24 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): Promise<Wo
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     shutdownGraceTime: options.shutdownGraceTime ?? '30s',
-    maxConcurrentWorkflowTaskExecutions: options.tuning.maxConcurrentWorkflowTasks,
-    maxConcurrentLocalActivityExecutions: options.tuning.maxConcurrentLocalActivities,
-    maxConcurrentActivityTaskExecutions: options.tuning.maxConcurrentActivities,
-    maxCachedWorkflows: options.tuning.maxCachedWorkflows,
+    ...tuningOptions(options.tuning),
     // A bug in workflow code ends the delivery as Failed, saying what went wrong (and `replay` redelivers it once
     // fixed), instead of retrying its workflow task for ever. Nondeterminism still retries: a deploy can fix it.
     workflowFailureErrorTypes: { '*': ['TypeError', 'RangeError', 'ReferenceError'] },
     dataConverter: options.dataConverter,
     plugins: options.plugins,
   });
+}
+
+/** The worker's slots and pollers; the benchmark gives its engine-ceiling worker the same. */
+export function tuningOptions(tuning: WorkerSettings) {
+  return {
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTasks,
+    maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivities,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivities,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskPolls: tuning.maxWorkflowTaskPolls,
+    // A delivery's first (usually only) task comes on the non-sticky queue; the SDK's default gives it 20% of pollers.
+    nonStickyToStickyPollRatio: 0.8,
+  } satisfies Partial<WorkerOptions>;
 }

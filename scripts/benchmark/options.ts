@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const benchmarkOptionsSchema = z.object({
   /** Small counts and a few seconds per phase: the whole run in well under a minute (smoke test). */
   short: z.boolean().default(false),
-  /** `split`: api/main.ts and worker/main.ts as two processes (identity store in PostgreSQL) instead of app/start.ts. */
+  /** `split`: the API and the worker as two processes (identity store in PostgreSQL) instead of one, as `npm start` runs. */
   split: z.boolean().default(false),
   /** Events sent in the closed-loop (saturation) phase. */
   events: z.number().int().min(1).optional(),

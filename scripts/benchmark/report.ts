@@ -10,6 +10,7 @@ const VARIANT_LABELS: Record<string, string> = {
   emptyWorkflow: 'empty workflow',
   oneLocalActivityWorkflow: 'one local activity',
   oneActivityWorkflow: 'one activity',
+  deliveryShapeWorkflow: "a delivery's shape, no work",
 };
 
 /** [label, value] pairs shared by the summary and the Markdown table, so the two never disagree. */
@@ -94,8 +95,9 @@ const INTRO = `# Benchmarks
 
 How fast one machine delivers events through the service, and what each event costs, next to what the same machine
 manages without our code. Everything comes from one run of one command, which starts its own headless in-memory
-Temporal dev server and an in-process Xtremepush simulator, and runs the service as users do (\`app/start.ts\` as
-\`npm start\` runs it; with \`--split\`, \`api/main.ts\` and \`worker/main.ts\` as two processes):
+Temporal dev server and an in-process Xtremepush simulator, and runs the compiled service as production does
+(\`dist/app/start.js\`, as \`npm start\` runs it; with \`--split\`, \`dist/api/main.js\` and \`dist/worker/main.js\` as two
+processes):
 
 \`\`\`sh
 npm run benchmark                 # full run, a few minutes; rewrites this file

@@ -1,6 +1,7 @@
 /**
- * The service as users run it: its entry points as child processes (`node --import tsx <entry>`), pointed at our
- * headless in-memory dev server and an in-process simulator. Only the settings a user would give are passed.
+ * The service as production runs it: the compiled entry points (`node dist/...`, built by `npm run benchmark`) as child
+ * processes, pointed at our headless in-memory dev server and an in-process simulator. Only the settings a user would
+ * give are passed.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -12,9 +13,9 @@ export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 export type ServiceRole = 'service' | 'api' | 'worker';
 
 const ENTRIES: Record<ServiceRole, string> = {
-  service: 'app/start.ts', // `npm start`: API and worker in one process
-  api: 'api/main.ts',
-  worker: 'worker/main.ts',
+  service: 'dist/app/start.js', // `npm start`: API and worker in one process
+  api: 'dist/api/main.js',
+  worker: 'dist/worker/main.js',
 };
 
 export interface ServiceProcess {
@@ -72,7 +73,7 @@ export async function startServiceProcess(options: {
     LOG_LEVEL: 'warn',
     ...(settings.database ? { DATABASE_URL: settings.database.url, DATABASE_SCHEMA: settings.database.schema } : {}),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, ENTRIES[options.role])], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, ENTRIES[options.role])], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,8 @@
  * Workflows for the engine ceiling: what the Temporal dev server and one worker manage with no work of ours, so the
  * delivery figures can be read against them. Bundled on their own (bundleWorkflowCode), never with the service's.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { SA } from '../../workflows/contracts';
 
 export interface EngineActivities {
   noop(): Promise<void>;
@@ -22,4 +23,18 @@ export async function oneLocalActivityWorkflow(): Promise<void> {
 /** One activity: a second workflow task and an activity task, as each of deliverEvent's remote steps. */
 export async function oneActivityWorkflow(): Promise<void> {
   await remote.noop();
+}
+
+/**
+ * deliverEvent's shape with none of its work: started with the same search attributes (see ceilings.ts), two local
+ * activities in the first workflow task, one upsert, complete. What the engine itself charges for a delivery.
+ */
+export async function deliveryShapeWorkflow(): Promise<void> {
+  await local.noop();
+  await local.noop();
+  upsertSearchAttributes([
+    { key: SA.outcome, value: 'delivered' },
+    { key: SA.xtremepushEvent, value: 'purchase' },
+    { key: SA.failureClass, value: null },
+  ]);
 }

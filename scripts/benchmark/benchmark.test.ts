@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { renderMarkdown } from './report';
+import { runBenchmark } from './run';
+
+/**
+ * The benchmark's short form as a smoke test: every phase runs against a real dev server, the compiled service and the
+ * simulator, and produces its figures. Speeds are not asserted (they belong in BENCHMARKS.md); what every event costs
+ * and that every event arrived are.
+ */
+describe('npm run benchmark -- --short', () => {
+  test('runs every phase and reports each figure', { timeout: 240_000 }, async () => {
+    const results = await runBenchmark({ short: true, log: () => undefined });
+
+    assert.deepEqual(
+      results.engine.map((variant) => variant.workflows),
+      results.engine.map(() => results.options.engineWorkflows),
+      'every engine-ceiling variant ran its workflows',
+    );
+    assert.ok(results.wire.requests > 0 && results.wire.failed === 0, 'the wire ceiling posted to the simulator');
+    assert.equal(results.saturation.acceptedEvents, results.options.events, 'the ingest API accepted every event');
+    assert.ok(results.saturation.xtremepushRequests >= 1);
+    assert.ok(results.openLoop.acceptedEvents > 0);
+    assert.equal(results.openLoop.latencyMs.count, results.openLoop.acceptedEvents, 'every open-loop event reached the simulator');
+    // A delivery that succeeds first time: start, one local-activity group, one search-attribute upsert.
+    assert.equal(results.costs.actions.max, 3);
+    assert.ok(results.costs.historyEvents.max <= 12);
+    assert.ok(results.processes.saturation.some((process) => process.peakRssMb > 0));
+
+    const markdown = renderMarkdown(results, 'npm run benchmark -- --short');
+    assert.match(markdown, /billable actions per delivered event/);
+  });
+});
