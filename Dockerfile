@@ -19,10 +19,13 @@ COPY codec ./codec
 COPY config ./config
 COPY consent ./consent
 COPY diagnostics ./diagnostics
+COPY errors ./errors
 COPY events ./events
 COPY identity ./identity
 COPY mapping ./mapping
 COPY privacy ./privacy
+COPY runtime ./runtime
+COPY secrets ./secrets
 COPY simulator ./simulator
 COPY temporal ./temporal
 COPY webhooks ./webhooks

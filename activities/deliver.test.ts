@@ -9,6 +9,7 @@ import pino from 'pino';
 import { integrationSchema } from '../config/schema';
 import type { AcceptedEvent } from '../events/schema';
 import { InvalidStoreInput } from '../identity/sql-store';
+import type { MessageLog } from '../identity/message-log';
 import type { IdentityStore } from '../identity/store';
 import type { DeliveryAttempt, DeliveryRetryPolicy } from '../workflows/contracts';
 import type { DeliveryChannel, EventExchange } from '../xtremepush/channel';
@@ -62,6 +63,7 @@ function depsWith(overrides: Partial<ActivityDeps>): ActivityDeps {
     channels: new Map(),
     // Delivery activities never touch these; a test that reached them would fail loudly.
     identityStore: {} as IdentityStore,
+    messageLog: {} as MessageLog,
     temporal: {} as Client,
     taskQueue: 'unit-test',
     circuitProbeIntervalMs: 30_000,
@@ -111,7 +113,12 @@ const refused = (status: number, failureClass: 'bad_request' | 'transient' | 'th
 });
 
 /** Backoff steps: a 10 ms policy keeps every backoff inline (< 1 s), a 4 s one hands every wait to Temporal. */
-const policy = (initialIntervalMs: number): DeliveryRetryPolicy => ({ initialIntervalMs, maximumIntervalMs: initialIntervalMs * 8, horizonMs: 86_400_000, attemptTimeoutMs: 1_000 });
+const policy = (initialIntervalMs: number): DeliveryRetryPolicy => ({
+  initialIntervalMs,
+  maximumIntervalMs: initialIntervalMs * 8,
+  horizonMs: 86_400_000,
+  attemptTimeoutMs: 1_000,
+});
 
 function retryInput(overrides: Partial<RetryInput> = {}): RetryInput {
   return {
@@ -186,7 +193,10 @@ describe('sendFirstAttempt', () => {
     const message = 'the App Token was refused. Fix: re-copy it. Nothing is sent until a probe finds it fixed.';
     const { activities } = setup([{ sent: false, failureClass: 'auth', message, circuitOpen: true }]);
     const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT });
-    assert.deepEqual({ ...attempt, at: undefined }, { attempt: 1, at: undefined, url: null, response: null, outcome: 'failed', failureClass: 'auth', message, circuitOpen: true });
+    assert.deepEqual(
+      { ...attempt, at: undefined },
+      { attempt: 1, at: undefined, url: null, response: null, outcome: 'failed', failureClass: 'auth', message, circuitOpen: true },
+    );
   });
 
   test('a throttled answer carries the channel-bounded Retry-After, not the raw one', async () => {
@@ -227,7 +237,7 @@ describe('deliverHit', () => {
     const { activities, sends } = setup([refused(503, 'transient')]);
     const { env, heartbeats } = environment();
     const { failure, attempt } = await failureOf(run(env, activities.deliverHit, retryInput({ attemptsBefore: 1, retry: policy(4_000) })));
-    assert.equal(sends.length, 1, 'the wait is Temporal\'s, not spent in the activity');
+    assert.equal(sends.length, 1, "the wait is Temporal's, not spent in the activity");
     assert.equal(failure.type, 'transient');
     assert.equal(failure.nonRetryable, false);
     // Backoff for the round's first retry: 50-100 % of the 4 s initial interval.
@@ -246,7 +256,7 @@ describe('deliverHit', () => {
     assert.equal(sends[0]!.recheck, false);
   });
 
-  test('after a park, the round\'s first attempt asks the channel to recheck the credentials; inline retries do not', async () => {
+  test("after a park, the round's first attempt asks the channel to recheck the credentials; inline retries do not", async () => {
     const { activities, sends } = setup([refused(503, 'transient'), accepted()]);
     const attempt = await run(environment().env, activities.deliverHit, retryInput({ attemptsBefore: 4, afterPark: true }));
     assert.equal(attempt.attempt, 6);
@@ -311,9 +321,7 @@ describe('prepareDelivery: what the identity store refuses, and what it cannot d
   }
 
   function prepareWith(error: Error): Promise<unknown> {
-    const { prepareDelivery } = createPrepareActivities(
-      depsWith({ integrations: new Map([[INTEGRATION, integration]]), identityStore: storeThrowing(error) }),
-    );
+    const { prepareDelivery } = createPrepareActivities(depsWith({ integrations: new Map([[INTEGRATION, integration]]), identityStore: storeThrowing(error) }));
     return run(environment({ isLocal: true }).env, prepareDelivery, { integrationId: INTEGRATION, event: identify });
   }
 

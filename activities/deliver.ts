@@ -32,7 +32,12 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     const channel = channelOf(deps, integrationId);
     const exchange = await channel.send(hit, { deadline, signal: context.cancellationSignal, recheck });
     const result = attemptOf(number, exchange, (ms) => channel.boundedRetryAfter(ms));
-    const log = { workflowId: context.info.workflowExecution?.workflowId, integration: integrationId, attempt: number, status: result.response?.status ?? null };
+    const log = {
+      workflowId: context.info.workflowExecution?.workflowId,
+      integration: integrationId,
+      attempt: number,
+      status: result.response?.status ?? null,
+    };
     if (result.outcome === 'accepted') deps.logger.debug({ ...log, event: hit.event, batchSize: result.batch?.size }, 'xtremepush accepted event');
     else deps.logger.warn({ ...log, failureClass: result.failureClass }, result.message);
     return result;

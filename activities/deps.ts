@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Integration } from '../config/schema';
+import type { MessageLog } from '../identity/message-log';
 import type { IdentityStore } from '../identity/store';
 import type { DeliveryChannel } from '../xtremepush/channel';
 
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   /** This worker's channel to each integration's Xtremepush project, shared by every delivery attempt. */
   channels: ReadonlyMap<string, DeliveryChannel>;
   identityStore: IdentityStore;
+  /** Where webhook calls are recorded. */
+  messageLog: MessageLog;
   /** For activities that start or signal other workflows (holds, circuit breakers). */
   temporal: Client;
   taskQueue: string;
@@ -43,5 +46,9 @@ export function asDataError(error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   const isDataError = (typeof code === 'string' && /^(22|54)/.test(code)) || (error as Error).name === 'InvalidStoreInput';
   if (!isDataError) return error;
-  return ApplicationFailure.create({ type: 'invalid_event', nonRetryable: true, message: `the identity store refused a value of this event: ${(error as Error).message}` });
+  return ApplicationFailure.create({
+    type: 'invalid_event',
+    nonRetryable: true,
+    message: `the identity store refused a value of this event: ${(error as Error).message}`,
+  });
 }

@@ -30,7 +30,8 @@ export function createPrepareActivities(deps: ActivityDeps) {
       }
       const linked = event.type === 'identify' ? event.anonymousId : event.type === 'alias' ? (event as { previousId?: string }).previousId : undefined;
       if (linked && event.userId && preparation.kind !== 'drop') await announceLink(deps, input.integrationId, linked, event.userId);
-      if (preparation.kind === 'unidentified') return { ...preparation, holdWorkflowId: holdWorkflowId(input.integrationId, holdDigest(deps.taskQueue, preparation.anonymousId)) };
+      if (preparation.kind === 'unidentified')
+        return { ...preparation, holdWorkflowId: holdWorkflowId(input.integrationId, holdDigest(deps.taskQueue, preparation.anonymousId)) };
       return preparation;
     },
   };

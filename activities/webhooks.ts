@@ -3,13 +3,24 @@ import { isResubscribe, isUnsubscribe, messageFacts } from '../webhooks/schema';
 import { asDataError, type ActivityDeps } from './deps';
 
 export function createWebhookActivities(deps: ActivityDeps) {
-  const { identityStore } = deps;
+  const { identityStore, messageLog } = deps;
   return {
     /** Records the event against its user; an unsubscribe revokes the connection's categories, a re-subscribe grants them. */
     async storeMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[]; consentGranted: string[] }> {
       const { event, userId, profileId, campaignId, messageType, errorMessage, at } = messageFacts(input.event);
       try {
-        await identityStore.recordMessageEvent({ id: input.id, connection: input.connection, userId, profileId, campaignId, messageType, event, at, errorMessage, body: input.event });
+        await messageLog.recordMessageEvent({
+          id: input.id,
+          connection: input.connection,
+          userId,
+          profileId,
+          campaignId,
+          messageType,
+          event,
+          at,
+          errorMessage,
+          body: input.event,
+        });
         const granted = isResubscribe(input.event);
         if (!userId || (!granted && !isUnsubscribe(input.event))) return { userId, consentRevoked: [], consentGranted: [] };
         // Dated by the webhook itself, so an older event's consent cannot override it.
@@ -23,7 +34,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
     },
 
     async storeChannelWebhook(input: RecordChannelWebhookInput): Promise<void> {
-      await identityStore.recordChannelWebhook(input).catch((error: unknown) => {
+      await messageLog.recordChannelWebhook(input).catch((error: unknown) => {
         throw asDataError(error);
       });
     },

@@ -2,13 +2,15 @@ import { isUtf8 } from 'node:buffer';
 import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { TemporalUnavailableError, type DeliveryClient } from '../client';
+import { type DeliveryClient } from '../client';
 import type { IncomingEvent } from '../events/accept';
-import { batchBodySchema, describeIssues, type EventType } from '../events/schema';
+import { batchBodySchema, type EventType } from '../events/schema';
+import { describeIssues } from '../errors/issues';
 import { inSpan } from '../temporal/tracing';
 import { webhookRoutes, type WebhookRoutesOptions } from '../webhooks/routes';
 import { registerHealthRoutes } from './health';
 import { isKnownKey, writeKeyOf } from './write-key';
+import { TemporalUnavailableError } from '../errors';
 
 export interface IngestApiOptions {
   deliveries: DeliveryClient;

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { isSameSecret } from '../secrets/same-secret';
 
 /** Segment clients send the write key as the HTTP Basic username (password empty); some put it in the body. */
 export function writeKeyOf(authorization: string | undefined, body: unknown): string | undefined {
@@ -8,15 +8,10 @@ export function writeKeyOf(authorization: string | undefined, body: unknown): st
   return typeof fromBody === 'string' ? fromBody : undefined;
 }
 
-/** Constant-time comparison against every configured key, so timing reveals neither key nor match position. */
+/** Compared with every configured key in constant time, so timing reveals neither a key nor which one matched. */
 export function isKnownKey(candidate: string | undefined, keys: readonly string[]): boolean {
   if (!candidate) return false;
-  const given = Buffer.from(candidate);
   let known = false;
-  for (const key of keys) {
-    const expected = Buffer.from(key);
-    const same = given.length === expected.length && timingSafeEqual(given, expected);
-    known = known || same;
-  }
+  for (const key of keys) known = isSameSecret(candidate, key) || known;
   return known;
 }

@@ -16,7 +16,9 @@ export function banner(where: {
     row('ingest API', `${where.api}/v1/track, /v1/batch, ...${where.writeKey ? `  (write key ${where.writeKey}, as the HTTP Basic username)` : ''}`),
     row('Web UI', where.webUi ? `${where.webUi}  (namespace ${where.namespace})` : `your Temporal cluster's Web UI (namespace ${where.namespace})`),
     row('Temporal', where.temporal),
-    ...(where.simulator ? [row('simulator', `${where.simulator.eu} (EU), ${where.simulator.us} (US); what it received: ${where.simulator.eu}/__simulator/received`)] : []),
+    ...(where.simulator
+      ? [row('simulator', `${where.simulator.eu} (EU), ${where.simulator.us} (US); what it received: ${where.simulator.eu}/__simulator/received`)]
+      : []),
     row('metrics', where.metrics ?? 'off (set METRICS_PORT to serve Prometheus metrics)'),
     row('operate', 'npm run cli -- doctor | inspect <messageId> | stats | replay | resume  (another terminal, same settings)'),
     row('stop', 'Ctrl-C: the API stops accepting, in-flight deliveries finish, then everything stops'),

@@ -1,5 +1,7 @@
-import { ConfigError, loadConfig } from '../config/load';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../errors';
 import { createLogger } from './logger';
+import { runProcess } from '../runtime/run-process';
 import { startService } from './service';
 
 /**
@@ -7,7 +9,7 @@ import { startService } from './service';
  * cluster. SIGTERM/SIGINT: the API stops accepting, the worker lets in-flight deliveries finish, then the process exits.
  */
 export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
-  (async () => {
+  runProcess(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel, config.logFormat);
     for (const warning of config.warnings) logger.warn(warning);
@@ -17,16 +19,6 @@ export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
     if (config.sandbox) logger.warn('no XTREMEPUSH_APP_TOKEN is set: deliveries go to the simulator URL, not to Xtremepush');
     const service = await startService({ config, logger, temporalAddress: config.temporal.address, run });
     logger.info({ ...run, apiUrl: service.apiUrl, taskQueue: config.temporal.taskQueue }, 'started');
-    const stop = async (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      await service.close();
-      logger.info('stopped');
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-    await service.workerDone;
-  })().catch((error) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
+    return { logger, stopping: 'finishing in-flight deliveries', done: service.workerDone, stop: () => service.close() };
   });
 }

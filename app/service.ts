@@ -8,9 +8,11 @@ import { registerHealthRoutes } from '../api/health';
 import { buildIngestApi } from '../api/ingest';
 import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
 import { dataConverterFor } from '../codec/data-converter';
-import { createDeliveryClient, createWebhookClient, retryPolicyOf, type DeliveryClient } from '../client';
+import { createWebhookClient, type DeliveryClient } from '../client';
+import { deliveryClientOf } from '../client/delivery-client';
 import type { LoadedConfig } from '../config/load';
-import { openIdentityStore, type IdentityStore } from '../identity/store';
+import { openIdentityStore } from '../identity';
+import type { IdentityStore } from '../identity/store';
 import { connectClient, connectWorkerConnection } from '../temporal/connection';
 import { setUpTracing } from '../temporal/tracing';
 import { prebuiltBundle } from '../worker/bundles';
@@ -43,7 +45,6 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-
 /** Wires configuration into the worker and/or the ingest API. Entry points and tests all start the service through here. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { config, logger, temporalAddress } = options;
@@ -72,15 +73,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // Sharing the worker's connection lets each delivery's first workflow task go straight to this process (eager start).
     const { client, close: closeClient } = await connectClient(config.temporal, temporalAddress, plugins, workerConnection ?? undefined);
     closers.push(closeClient);
-    const deliveries = createDeliveryClient({
-      client,
-      taskQueue: config.temporal.taskQueue,
-      integrations: config.integrations,
-      retry: retryPolicyOf(config.delivery),
-      holdWindowMs: config.delivery.anonymousHoldWindowMs,
+    const deliveries = deliveryClientOf(config, client, {
       meter: Runtime.instance().metricMeter,
       identityStore: identityStore ?? undefined,
-      privacyHashKey: config.privacy.hashKey,
       eagerStart: workerConnection !== null,
       logger: logger.child({ component: 'ingest' }),
     });
@@ -105,6 +100,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           integrations: new Map(config.integrations.map((i) => [i.id, i])),
           channels,
           identityStore,
+          messageLog: identityStore,
           temporal: client,
           taskQueue: config.temporal.taskQueue,
           circuitProbeIntervalMs: config.delivery.circuitProbeIntervalMs,
@@ -134,11 +130,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         deliveries,
         writeKeys: config.api.writeKeys,
         logger: logger.child({ component: 'ingest' }),
-        webhooks: { connections: config.webhooks, webhooks: createWebhookClient({ client, taskQueue: config.temporal.taskQueue, privacyHashKey: config.privacy.hashKey }) },
+        webhooks: {
+          connections: config.webhooks,
+          webhooks: createWebhookClient({ client, taskQueue: config.temporal.taskQueue, privacyHashKey: config.privacy.hashKey }),
+        },
       });
       const codecServerOptions = codecServerOptionsOf(config);
       if (codecServerOptions) await api.register(codecServer, { prefix: CODEC_PATH, ...codecServerOptions });
-      else if (config.temporal.payloadEncryptionKeys) logger.warn('CODEC_SERVER_TOKEN is not set: the codec endpoint is off, so the Web UI shows payloads encrypted');
+      else if (config.temporal.payloadEncryptionKeys)
+        logger.warn('CODEC_SERVER_TOKEN is not set: the codec endpoint is off, so the Web UI shows payloads encrypted');
       // Stopped before anything else: no event is accepted that the worker might not take.
       closers.unshift(() => api.close());
       apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
@@ -159,8 +159,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 /** One channel per integration, shared by every attempt in this worker: batching, caps and the circuit live there. */
 function createChannels(config: LoadedConfig, xtremepush: XtremepushClient, logger: Logger): Map<string, DeliveryChannel> {
   const { delivery } = config;
-  const responses = Runtime.instance().metricMeter.createCounter('sxp_xtremepush_responses', undefined, 'Requests to Xtremepush by integration and HTTP status');
-  const batchSizes = Runtime.instance().metricMeter.createHistogram('sxp_xtremepush_batch_size', 'int', 'events', 'Events carried by one request to Xtremepush');
+  const responses = Runtime.instance().metricMeter.createCounter(
+    'sxp_xtremepush_responses',
+    undefined,
+    'Requests to Xtremepush by integration and HTTP status',
+  );
+  const batchSizes = Runtime.instance().metricMeter.createHistogram(
+    'sxp_xtremepush_batch_size',
+    'int',
+    'events',
+    'Events carried by one request to Xtremepush',
+  );
   return new Map(
     config.integrations.map((integration) => {
       const region = regionOfHost(integration.apiBaseUrl, config.regionHosts) ?? integration.region;

@@ -1,17 +1,18 @@
 import path from 'node:path';
 import { codecEndpointUrl, codecServerOptionsOf } from '../codec/codec-server';
-import { ConfigError, loadConfig, SANDBOX } from '../config/load';
+import { loadConfig, SANDBOX } from '../config/load';
 import { startSimulator, type Simulator } from '../simulator';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { banner } from './banner';
 import { createLogger, isPretty } from './logger';
+import { runProcess, type RunningProcess } from '../runtime/run-process';
 import { startService } from './service';
 
 /**
  * README command 1: everything on one machine. An embedded Temporal dev server (state kept in .data/) unless
  * TEMPORAL_ADDRESS is set, the worker, the ingest API, and the Xtremepush simulator when no app token is configured.
  */
-async function main() {
+async function main(): Promise<RunningProcess> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat);
   for (const warning of config.warnings) logger.warn(warning);
@@ -73,27 +74,16 @@ async function main() {
     );
   }
 
-  let stopping = false;
-  const stop = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ reason }, 'shutting down: finishing in-flight deliveries');
-    await service.close();
-    await devServer?.stop();
-    await simulator?.close();
-    logger.info('stopped');
+  return {
+    logger,
+    stopping: 'finishing in-flight deliveries',
+    done: service.workerDone,
+    stop: async () => {
+      await service.close();
+      await devServer?.stop();
+      await simulator?.close();
+    },
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  service.workerDone.catch(async (error) => {
-    logger.fatal({ err: error }, 'worker failed');
-    await stop('worker failed');
-    process.exitCode = 1;
-  });
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error(error);
-  process.exit(1);
-});
+runProcess(main);

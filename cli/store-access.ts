@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../config/load';
-import { openIdentityStore, type IdentityStore } from '../identity/store';
+import { openIdentityStore } from '../identity';
+import type { IdentityStore } from '../identity/store';
 import { tryConnect } from './context';
 
 /** How an operator command reaches the identity store, and a sentence saying so. */
@@ -27,7 +28,8 @@ export async function withStoreAccess<T>(config: LoadedConfig, options: { tempor
     }
     if (connected) return await run({ via: 'service', temporal: connected.client, source: 'the identity store of the running service' });
     const dir = path.join(config.dataDir, 'identity');
-    if (!fs.existsSync(dir)) return await run({ via: 'none', temporal: null, source: `no identity store: nothing is stored yet (no ${dir}) and the service is not running` });
+    if (!fs.existsSync(dir))
+      return await run({ via: 'none', temporal: null, source: `no identity store: nothing is stored yet (no ${dir}) and the service is not running` });
     // The service is stopped (its Temporal does not answer), so nothing else has the embedded store open.
     store = await openIdentityStore({ kind: 'embedded', dataDir: dir });
     return await run({ via: 'store', store, temporal: null, source: `the identity store in ${dir} (the service is not running)` });

@@ -1,8 +1,16 @@
 import { loadConfig } from '../config/load';
-import { openIdentityStore } from '../identity/store';
+import { openIdentityStore } from '../identity';
 import { connectClient } from '../temporal/connection';
-import { createDeliveryClient, retryPolicyOf, type DeliveryClient } from './delivery-client';
-import { erasePerson, privacyStoreOfService, setSuppression, type ErasureProgress, type ErasureReport, type ErasureRequest, type PrivacyStore } from './privacy';
+import { deliveryClientOf, type DeliveryClient } from './delivery-client';
+import {
+  erasePerson,
+  privacyStoreOfService,
+  setSuppression,
+  type ErasureProgress,
+  type ErasureReport,
+  type ErasureRequest,
+  type PrivacyStore,
+} from './privacy';
 
 export interface ConnectedDeliveryClient extends DeliveryClient {
   /** Erase and suppress one person (needs PRIVACY_HASH_KEY, the service's): what `cli erase`, `suppress` and `privacy log` do. */
@@ -29,15 +37,7 @@ export async function connectDeliveryClient(options: { env?: Record<string, stri
   const identityStore = config.database.url
     ? await openIdentityStore({ kind: 'postgres', connectionString: config.database.url, schema: config.database.schema })
     : undefined;
-  const deliveries = createDeliveryClient({
-    client,
-    taskQueue: config.temporal.taskQueue,
-    integrations: config.integrations,
-    retry: retryPolicyOf(config.delivery),
-    holdWindowMs: config.delivery.anonymousHoldWindowMs,
-    identityStore,
-    privacyHashKey: config.privacy.hashKey,
-  });
+  const deliveries = deliveryClientOf(config, client, { identityStore });
   // Without DATABASE_URL the store is the service's embedded one, reached through its worker.
   const store: PrivacyStore = identityStore ?? privacyStoreOfService(client, config.temporal.taskQueue);
   const hashKey = config.privacy.hashKey;

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import type { Logger } from 'pino';
-import type { DeliverySettings } from '../config/schema';
+import type { Config, DeliverySettings } from '../config/schema';
 import { randomUUID } from 'node:crypto';
 import { acceptEvents, needsDerivedIds, requestDigest, type AcceptOptions, type IncomingEvent, type RejectedEvent } from '../events/accept';
 import { isIntegrationEnabled } from '../events/integrations';
@@ -13,7 +13,8 @@ import { eventSubjectHashes, subjectHash } from '../privacy/subject';
 import { deliveryWorkflowId, keyword, SA, WORKFLOW_TYPES, type DeliverEventInput, type DeliveryResult, type DeliveryRetryPolicy } from '../workflows/contracts';
 import type { IntegrationRegion } from '../xtremepush/regions';
 import { createRetryMemory } from './retried-requests';
-import { eventRefusal, TemporalUnavailableError } from './start-errors';
+import { eventRefusal } from './start-errors';
+import { InvalidEventError, TemporalUnavailableError } from '../errors';
 
 export interface DeliveryClientOptions {
   client: Client;
@@ -64,14 +65,6 @@ export function retryPolicyOf(delivery: DeliverySettings): DeliveryRetryPolicy {
     horizonMs: delivery.retryHorizonMs,
     attemptTimeoutMs: delivery.timeoutMs,
   };
-}
-
-/** An event failed validation; `problems` name each offending field, e.g. `event: is required`. */
-export class InvalidEventError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid event: ${problems.join('; ')}`);
-    this.name = 'InvalidEventError';
-  }
 }
 
 type EventInput = Record<string, unknown>;
@@ -204,6 +197,23 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
 }
 
 export type DeliveryClient = ReturnType<typeof createDeliveryClient>;
+
+/** A delivery client with the queue, integrations, retries, hold window and hash key the service is configured with. */
+export function deliveryClientOf(
+  config: Config,
+  client: Client,
+  options: Omit<DeliveryClientOptions, 'client' | 'taskQueue' | 'integrations' | 'retry' | 'holdWindowMs' | 'privacyHashKey'> = {},
+): DeliveryClient {
+  return createDeliveryClient({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    integrations: config.integrations,
+    retry: retryPolicyOf(config.delivery),
+    holdWindowMs: config.delivery.anonymousHoldWindowMs,
+    privacyHashKey: config.privacy.hashKey,
+    ...options,
+  });
+}
 
 /** The keyed hashes an event's deliveries are found by: its userId's and anonymousId's, and an alias's previous id's. */
 function personHashes(key: string, event: AcceptedEvent): string[] {

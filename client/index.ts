@@ -1,8 +1,9 @@
 export { connectDeliveryClient } from './connect';
 export type { ConnectedDeliveryClient } from './connect';
-export { createDeliveryClient, InvalidEventError, retryPolicyOf } from './delivery-client';
+export { createDeliveryClient, retryPolicyOf } from './delivery-client';
 export type { DeliveryClient, DeliveryClientOptions, IngestResult, StartedDelivery } from './delivery-client';
-export { TemporalUnavailableError } from './start-errors';
+export { AppError, ERROR_CODES, InvalidEventError, PrivacyKeyMissingError, TemporalUnavailableError } from '../errors';
+export type { ErrorCode } from '../errors';
 export { acceptEvents } from '../events/accept';
 export { deliveryWorkflowId } from '../workflows/contracts';
 export type { DeliveryResult } from '../workflows/contracts';
@@ -10,5 +11,5 @@ export { resumeParked } from './operator';
 export type { ResumeReport } from './operator';
 export { createWebhookClient, messageEventKey } from './webhook-client';
 export type { WebhookClient } from './webhook-client';
-export { erasePerson, PrivacyKeyMissingError, privacyStoreOfService, setSuppression } from './privacy';
+export { erasePerson, privacyStoreOfService, setSuppression } from './privacy';
 export type { ErasureProgress, ErasureReport, ErasureRequest, PrivacyStore } from './privacy';

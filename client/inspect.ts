@@ -12,6 +12,7 @@ import {
   type DeliveryFailureDetails,
   type DeliveryResult,
 } from '../workflows/contracts';
+import { NotADeliveryError } from '../errors';
 
 /** Segment's Event Delivery view for one delivery: what was received, what was decided and sent, every answer, how it ended. */
 export interface DeliveryInspection {
@@ -85,7 +86,6 @@ export async function listDeliveries(client: Client, query: string, limit: numbe
   return found;
 }
 
-class NotADeliveryError extends Error {}
 const isOtherWorkflowType = (error: unknown) => error instanceof NotADeliveryError;
 
 export async function inspectDelivery(client: Client, workflowId: string): Promise<DeliveryInspection> {
@@ -120,7 +120,8 @@ export async function inspectDelivery(client: Client, workflowId: string): Promi
       if (type === 'sendFirstAttempt') note(value as DeliveryAttempt);
     }
     const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && isDeliverHit(events, completed.scheduledEventId)) note(await decodeFromPayloadsAtIndex<DeliveryAttempt>(converter, 0, completed.result?.payloads));
+    if (completed && isDeliverHit(events, completed.scheduledEventId))
+      note(await decodeFromPayloadsAtIndex<DeliveryAttempt>(converter, 0, completed.result?.payloads));
     const activityFailed = event.activityTaskFailedEventAttributes;
     if (activityFailed && isDeliverHit(events, activityFailed.scheduledEventId)) {
       const last = await attemptOf(converter, activityFailed.failure);
@@ -139,9 +140,7 @@ export async function inspectDelivery(client: Client, workflowId: string): Promi
 
   const running = description.status.name === 'RUNNING';
   const pending = running ? (description.raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'deliverHit') : undefined;
-  const retrying = pending
-    ? { nextAttempt: attempts.count + Number(pending.attempt ?? 1), lastFailure: pending.lastFailure?.message ?? null }
-    : null;
+  const retrying = pending ? { nextAttempt: attempts.count + Number(pending.attempt ?? 1), lastFailure: pending.lastFailure?.message ?? null } : null;
   const { timestamp, originalTimestamp, sentAt, receivedAt, at } = input.event;
   return {
     workflowId,
@@ -190,7 +189,9 @@ async function describeFailure(converter: Converter, proto: temporal.api.failure
 /** The details a running workflow shows in the Web UI (what it does, what it waits for); null when no worker answers. */
 async function currentDetails(client: Client, workflowId: string): Promise<string | null> {
   try {
-    const metadata = await client.withDeadline(Date.now() + 3_000, () => client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata'));
+    const metadata = await client.withDeadline(Date.now() + 3_000, () =>
+      client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata'),
+    );
     return metadata.currentDetails || null;
   } catch {
     return null;

@@ -4,7 +4,7 @@ import { acceptEvents } from '../events/accept';
 import type { AcceptedEvent } from '../events/schema';
 import type { PreviewStep } from '../mapping/preview';
 import { previewWorkflowId, WORKFLOW_TYPES } from '../workflows/contracts';
-import { InvalidEventError } from './delivery-client';
+import { InvalidEventError } from '../errors';
 
 export type { PreviewStep } from '../mapping/preview';
 

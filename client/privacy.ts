@@ -3,17 +3,10 @@ import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@tempora
 import type { ErasedData, IdentityStore, PrivacyLogEntry } from '../identity/store';
 import { subjectHash } from '../privacy/subject';
 import { eraseDeliverySignal, privacyWorkflowId, WORKFLOW_TYPES, type PrivacyRequest } from '../workflows/contracts';
+import { PrivacyKeyMissingError } from '../errors';
 
 /** What privacy requests need of the identity store: the store itself, or the running service's (privacyStoreOfService). */
 export type PrivacyStore = Pick<IdentityStore, 'eraseSubject' | 'suppress' | 'unsuppress' | 'listSuppressed' | 'recordPrivacyAction' | 'listPrivacyLog'>;
-
-/** Erasing and suppressing name a person by keyed hash: without the secret, neither can be done. */
-export class PrivacyKeyMissingError extends Error {
-  constructor() {
-    super('PRIVACY_HASH_KEY is not set: set it to the same secret the service runs with (README: Privacy) and run the command again');
-    this.name = 'PrivacyKeyMissingError';
-  }
-}
 
 /**
  * The identity store of the running service, asked through its worker (the embedded store belongs to the service's
@@ -135,7 +128,10 @@ export async function erasePerson(
     if (listed.length === 0) break;
     if (pass === 0) for (const e of listed) executions.found[e.type] = (executions.found[e.type] ?? 0) + 1;
     if (dryRun) break;
-    executions.endedAsErased += await endRunning(client, listed.filter((e) => e.running));
+    executions.endedAsErased += await endRunning(
+      client,
+      listed.filter((e) => e.running),
+    );
     const requested: Execution[] = [];
     for (const execution of listed) {
       if (await deleteExecution(client, execution)) requested.push(execution);
@@ -151,7 +147,8 @@ export async function erasePerson(
   if (!dryRun) {
     const logged = { ...counts, executionsDeleted: executions.deleted, deliveriesEndedAsErased: executions.endedAsErased };
     await store.recordPrivacyAction({ action: 'erase', subject, counts: logged, ticket: request.ticket ?? null });
-    if (request.suppress) await store.recordPrivacyAction({ action: 'suppress', subject, counts: { added: suppressed ? 1 : 0 }, ticket: request.ticket ?? null });
+    if (request.suppress)
+      await store.recordPrivacyAction({ action: 'suppress', subject, counts: { added: suppressed ? 1 : 0 }, ticket: request.ticket ?? null });
   }
   return { subject, dryRun, store: counts, anonymousIds: anonymousIds.length, executions, suppressed };
 }
@@ -173,7 +170,10 @@ async function listExecutions(client: Client, hashes: readonly string[]): Promis
   const executions: Execution[] = [];
   // Queries stay short however many anonymousIds a person had.
   for (let i = 0; i < hashes.length; i += 50) {
-    const query = `XpUserHash IN (${hashes.slice(i, i + 50).map((h) => `'${h}'`).join(', ')})`;
+    const query = `XpUserHash IN (${hashes
+      .slice(i, i + 50)
+      .map((h) => `'${h}'`)
+      .join(', ')})`;
     for await (const e of client.workflow.list({ query })) {
       executions.push({ workflowId: e.workflowId, runId: e.runId, type: e.type, running: e.status.name === 'RUNNING' });
     }

@@ -1,14 +1,6 @@
 import { ServiceError } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
 
-/** Temporal did not durably accept every delivery: the caller must retry the request. */
-export class TemporalUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`Temporal did not accept the deliveries: ${(cause as Error)?.message ?? cause}`, { cause });
-    this.name = 'TemporalUnavailableError';
-  }
-}
-
 const INVALID_ARGUMENT = 3;
 
 /**

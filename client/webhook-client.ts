@@ -3,8 +3,16 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { subjectHash } from '../privacy/subject';
 import type { WebhookConnection } from '../webhooks/config';
 import { messageFacts, type MessageEvent } from '../webhooks/schema';
-import { channelWebhookWorkflowId, keyword, messageEventWorkflowId, SA, WORKFLOW_TYPES, type RecordChannelWebhookInput, type RecordMessageEventInput } from '../workflows/contracts';
-import { TemporalUnavailableError } from './start-errors';
+import {
+  channelWebhookWorkflowId,
+  keyword,
+  messageEventWorkflowId,
+  SA,
+  WORKFLOW_TYPES,
+  type RecordChannelWebhookInput,
+  type RecordMessageEventInput,
+} from '../workflows/contracts';
+import { TemporalUnavailableError } from '../errors';
 
 /**
  * A redelivered webhook carries the same event, time, profile, campaign and trigger: hashing them gives one id, so it

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY, PayloadDecryptionError } from './aes-gcm-codec';
+import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY } from './aes-gcm-codec';
+import { PayloadDecryptionError } from '../errors';
 
 const OLD = { id: 'k2025', key: randomBytes(32) };
 const NEW = { id: 'k2026', key: randomBytes(32) };

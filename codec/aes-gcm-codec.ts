@@ -2,20 +2,13 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { EncryptionKey } from './encryption-keys';
+import { PayloadDecryptionError } from '../errors';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA_KEY = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const ProtoPayload = temporal.api.common.v1.Payload;
-
-/** A payload that cannot be decrypted with the configured keys; the message names the key id, never key material. */
-export class PayloadDecryptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PayloadDecryptionError';
-  }
-}
 
 /**
  * Encrypts every payload with AES-256-GCM: the whole serialized payload, so its original encoding is hidden too. The
@@ -71,7 +64,9 @@ export class AesGcmCodec implements PayloadCodec {
       const plaintext = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       return ProtoPayload.decode(plaintext);
     } catch {
-      throw new PayloadDecryptionError(`payload encrypted with key id "${id}" failed authentication: it was altered, or encrypted with another key under that id`);
+      throw new PayloadDecryptionError(
+        `payload encrypted with key id "${id}" failed authentication: it was altered, or encrypted with another key under that id`,
+      );
     }
   }
 }

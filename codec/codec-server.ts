@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Config } from '../config/schema';
-import { describeIssues } from '../events/schema';
-import { AesGcmCodec, PayloadDecryptionError } from './aes-gcm-codec';
+import { describeIssues } from '../errors/issues';
+import { AesGcmCodec } from './aes-gcm-codec';
+import type { EncryptionKey } from './encryption-keys';
+import { PayloadDecryptionError } from '../errors';
+import { isSameSecret } from '../secrets/same-secret';
 
 /** Where the codec endpoint is mounted on the API's HTTP server; the Web UI calls `<endpoint>/decode` and `/encode`. */
 export const CODEC_PATH = '/codec';
@@ -18,7 +19,10 @@ export interface CodecServerOptions {
 }
 
 /** The endpoint is served only when payloads are encrypted and a token guards it: an open decoder would undo the encryption. */
-export function codecServerOptionsOf(config: Pick<Config, 'temporal' | 'codecServer'>): CodecServerOptions | null {
+export function codecServerOptionsOf(config: {
+  temporal: { payloadEncryptionKeys?: readonly EncryptionKey[] };
+  codecServer: { token?: string; corsOrigins: readonly string[] };
+}): CodecServerOptions | null {
   const keys = config.temporal.payloadEncryptionKeys;
   const { token, corsOrigins } = config.codecServer;
   return keys && token ? { codec: new AesGcmCodec(keys), token, corsOrigins } : null;
@@ -88,12 +92,9 @@ export async function codecServer(app: FastifyInstance, options: CodecServerOpti
   route('decode', (payloads) => options.codec.decode(payloads));
 }
 
-/** Compares digests, so neither the token's content nor its length shows in the timing. */
 function hasToken(authorization: string | undefined, token: string): boolean {
   const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!given) return false;
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(token));
+  return given !== undefined && isSameSecret(given, token);
 }
 
 function fromJson(json: JsonPayload): Payload {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../config/load';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../errors';
 
 const key = () => randomBytes(32).toString('base64');
 

@@ -16,7 +16,10 @@ export const KEY_BYTES = 32;
  */
 export const encryptionKeysSchema = z.string().transform((text, ctx) => {
   const keys: EncryptionKey[] = [];
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one keyId:base64key is required' });
   entries.forEach((entry, index) => {
     const colon = entry.indexOf(':');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { describeIssues } from '../errors/issues';
 
 /**
  * XTREMEPUSH_CONFIG_FILE: several Xtremepush projects (e.g. one EU, one US), each with its own token, region, consent
@@ -12,7 +13,10 @@ const fileSchema = z.strictObject({
     .array(
       z.looseObject({
         appToken: z.string().optional(),
-        appTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the name of an environment variable').optional(),
+        appTokenEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the name of an environment variable')
+          .optional(),
         mappings: z.unknown().optional(),
       }),
     )
@@ -31,7 +35,7 @@ export function readIntegrationsFile(file: string, env: Record<string, string | 
   }
   const parsed = fileSchema.safeParse(document);
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`).join('; '));
+    throw new Error(describeIssues(parsed.error, { root: '(top level)' }).join('; '));
   }
   const dir = path.dirname(file);
   return parsed.data.integrations.map(({ appTokenEnv, mappings, ...integration }, index) => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, SANDBOX, loadConfig } from './load';
+import { SANDBOX, loadConfig } from './load';
+import { ConfigError } from '../errors';
 
 const CWD = '/srv/app';
 const LIVE = { XTREMEPUSH_APP_TOKEN: 'live-token', INGEST_WRITE_KEYS: 'write-key-0001' };
@@ -133,7 +134,10 @@ describe('loadConfig: with an app token', () => {
 
   test('a missing INGEST_WRITE_KEYS is named', () => {
     const error = configError({ XTREMEPUSH_APP_TOKEN: 'live-token' });
-    assert.ok(error.problems.some((p) => p.startsWith('INGEST_WRITE_KEYS: ')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('INGEST_WRITE_KEYS: ')),
+      JSON.stringify(error.problems),
+    );
     assert.match(error.message, /INGEST_WRITE_KEYS/);
   });
 
@@ -141,7 +145,10 @@ describe('loadConfig: with an app token', () => {
     const config = loadConfig({ ...LIVE, INGEST_WRITE_KEYS: 'write-key-0001, write-key-0002,' }, CWD);
     assert.deepEqual(config.api.writeKeys, ['write-key-0001', 'write-key-0002']);
     const error = configError({ ...LIVE, INGEST_WRITE_KEYS: 'short' });
-    assert.ok(error.problems.some((p) => p.startsWith('INGEST_WRITE_KEYS')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('INGEST_WRITE_KEYS')),
+      JSON.stringify(error.problems),
+    );
   });
 });
 
@@ -149,7 +156,10 @@ describe('loadConfig: other settings', () => {
   test('an invalid API_PORT is named', () => {
     for (const port of ['http', '70000', '-1', '80.5']) {
       const error = configError({ API_PORT: port });
-      assert.ok(error.problems.some((p) => p.startsWith('API_PORT: ')), `${port}: ${JSON.stringify(error.problems)}`);
+      assert.ok(
+        error.problems.some((p) => p.startsWith('API_PORT: ')),
+        `${port}: ${JSON.stringify(error.problems)}`,
+      );
     }
   });
 
@@ -159,7 +169,10 @@ describe('loadConfig: other settings', () => {
 
   test('an invalid SIMULATOR_EU_PORT is named itself', () => {
     const error = configError({ SIMULATOR_EU_PORT: 'abc' });
-    assert.ok(error.problems.some((p) => p.startsWith('SIMULATOR_EU_PORT: ')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('SIMULATOR_EU_PORT: ')),
+      JSON.stringify(error.problems),
+    );
     assert.ok(!error.problems.some((p) => p.startsWith('XTREMEPUSH_API_BASE_URL')), JSON.stringify(error.problems));
   });
 
@@ -170,7 +183,10 @@ describe('loadConfig: other settings', () => {
   test('an invalid DELIVERY_TIMEOUT is named', () => {
     for (const value of ['10', '10 seconds', '1.5s', 'fast']) {
       const error = configError({ DELIVERY_TIMEOUT: value });
-      assert.ok(error.problems.some((p) => p.startsWith('DELIVERY_TIMEOUT: ')), `${value}: ${JSON.stringify(error.problems)}`);
+      assert.ok(
+        error.problems.some((p) => p.startsWith('DELIVERY_TIMEOUT: ')),
+        `${value}: ${JSON.stringify(error.problems)}`,
+      );
     }
   });
 
@@ -208,18 +224,30 @@ describe('loadConfig: other settings', () => {
   test('XTREMEPUSH_CONSENT_WHEN_MISSING accepts grant and rejects anything else, naming it', () => {
     assert.equal(loadConfig({ XTREMEPUSH_CONSENT_WHEN_MISSING: 'grant' }, CWD).integrations[0]!.consentWhenMissing, 'grant');
     const error = configError({ XTREMEPUSH_CONSENT_WHEN_MISSING: 'maybe' });
-    assert.ok(error.problems.some((p) => p.startsWith('XTREMEPUSH_CONSENT_WHEN_MISSING: ')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('XTREMEPUSH_CONSENT_WHEN_MISSING: ')),
+      JSON.stringify(error.problems),
+    );
   });
 
   test('an invalid XTREMEPUSH_INTEGRATION_ID is named', () => {
     const error = configError({ XTREMEPUSH_INTEGRATION_ID: 'Has Spaces' });
-    assert.ok(error.problems.some((p) => p.startsWith('XTREMEPUSH_INTEGRATION_ID: ')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('XTREMEPUSH_INTEGRATION_ID: ')),
+      JSON.stringify(error.problems),
+    );
   });
 
   test('an invalid LOG_LEVEL and DATABASE_URL are named', () => {
     const error = configError({ LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' });
-    assert.ok(error.problems.some((p) => p.startsWith('LOG_LEVEL: ')), JSON.stringify(error.problems));
-    assert.ok(error.problems.some((p) => p.startsWith('DATABASE_URL: ')), JSON.stringify(error.problems));
+    assert.ok(
+      error.problems.some((p) => p.startsWith('LOG_LEVEL: ')),
+      JSON.stringify(error.problems),
+    );
+    assert.ok(
+      error.problems.some((p) => p.startsWith('DATABASE_URL: ')),
+      JSON.stringify(error.problems),
+    );
   });
 
   test('several problems are all reported at once', () => {
@@ -254,7 +282,10 @@ describe('loadConfig: other settings', () => {
 
   test('a Temporal profile file gives the address and namespace; the variables win over it', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-profile-')), 'temporal.toml');
-    fs.writeFileSync(file, '[profile.default]\naddress = "profile.example:7233"\nnamespace = "from-profile"\n\n[profile.staging]\naddress = "staging.example:7233"\n');
+    fs.writeFileSync(
+      file,
+      '[profile.default]\naddress = "profile.example:7233"\nnamespace = "from-profile"\n\n[profile.staging]\naddress = "staging.example:7233"\n',
+    );
     const fromFile = loadConfig({ TEMPORAL_CONFIG_FILE: file }, CWD);
     assert.equal(fromFile.temporal.address, 'profile.example:7233');
     assert.equal(fromFile.temporal.namespace, 'from-profile');

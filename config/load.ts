@@ -5,9 +5,10 @@ import { configSchema, sandboxSchema, type Config } from './schema';
 import { REGION_HOSTS } from '../xtremepush/regions';
 import { readIntegrationsFile } from './integrations-file';
 import { SANDBOX } from './sandbox';
+import { ConfigError } from '../errors';
+import { describeIssues } from '../errors/issues';
 
 export { SANDBOX };
-
 
 type Env = Record<string, string | undefined>;
 
@@ -74,13 +75,6 @@ export const ENV_SETTINGS = {
   SIMULATOR_EU_PORT: 'simulator.euPort',
   SIMULATOR_US_PORT: 'simulator.usPort',
 } as const;
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}\nFix the settings above (see the configuration table in README.md) and start again.`);
-    this.name = 'ConfigError';
-  }
-}
 
 export interface LoadedConfig extends Config {
   /** Set in sandbox mode: the ports the built-in simulator must listen on. */
@@ -164,7 +158,9 @@ function integrationFromEnv(env: Env, cwd: string, simulator: { euPort: number }
     id: env.XTREMEPUSH_INTEGRATION_ID ?? 'xtremepush',
     appToken: simulator ? SANDBOX.euToken : env.XTREMEPUSH_APP_TOKEN,
     apiBaseUrl: env.XTREMEPUSH_API_BASE_URL ?? (simulator ? `http://127.0.0.1:${simulator.euPort}` : REGION_HOSTS.eu),
-    consentCategories: env.XTREMEPUSH_CONSENT_CATEGORIES?.split(',').map((c) => c.trim()).filter(Boolean),
+    consentCategories: env.XTREMEPUSH_CONSENT_CATEGORIES?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
     consentWhenMissing: env.XTREMEPUSH_CONSENT_WHEN_MISSING,
     consentPreferences: env.XTREMEPUSH_CONSENT_PREFERENCES ? parseJsonSetting('XTREMEPUSH_CONSENT_PREFERENCES', env.XTREMEPUSH_CONSENT_PREFERENCES) : undefined,
     userIdPattern: env.XTREMEPUSH_USER_ID_PATTERN,
@@ -204,15 +200,17 @@ function temporalConnection(env: Env) {
 }
 
 function problemsOf(error: z.ZodError, prefix?: string, configFile?: string): string[] {
-  return error.issues.map((issue) => {
-    const issuePath = prefix ? [prefix, ...issue.path] : issue.path;
-    // Integrations read from the config file are named by their place in that file, not by a variable.
-    if (configFile && issuePath[0] === 'integrations') return `XTREMEPUSH_CONFIG_FILE (${configFile}): ${issuePath.map(String).join('.')}: ${issue.message}`;
-    return `${settingName(issuePath)}: ${issue.message}`;
+  return describeIssues(error, {
+    nameOf: (path) => {
+      const issuePath = prefix ? [prefix, ...path] : path;
+      // Integrations read from the config file are named by their place in that file, not by a variable.
+      if (configFile && issuePath[0] === 'integrations') return `XTREMEPUSH_CONFIG_FILE (${configFile}): ${issuePath.map(String).join('.')}`;
+      return settingName(issuePath);
+    },
   });
 }
 
-function settingName(issuePath: PropertyKey[]): string {
+function settingName(issuePath: readonly PropertyKey[]): string {
   const key = issuePath.map(String).join('.');
   const match = Object.entries(ENV_SETTINGS).find(([, p]) => key === p || key.startsWith(`${p}.`));
   return match ? match[0] : key;

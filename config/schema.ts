@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { loadMappingsFile, MappingsError, resolveMappings } from '../mapping/mappings-file';
+import { loadMappingsFile, resolveMappings } from '../mapping/mappings-file';
 import { DEFAULT_PRESET, type Mappings } from '../mapping/preset';
 import { webhookConnectionsSchema } from '../webhooks/config';
 import { SANDBOX } from './sandbox';
 import { encryptionKeysSchema } from '../codec/encryption-keys';
 import { regionOfBaseUrl, type IntegrationRegion } from '../xtremepush/regions';
+import { MappingsError } from '../errors';
+import { SCHEMA_NAME_PATTERN } from '../identity';
 
 const duration = z
   .string()
@@ -17,9 +19,12 @@ export function parseDurationMs(text: string): number {
   return Number(amount) * factor;
 }
 
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
 
 function isValidRegExp(pattern: string): boolean {
   try {
@@ -44,11 +49,7 @@ export const integrationSchema = z
     /** Consent category -> Xtremepush channel and group, sent as `consent_preferences`. */
     consentPreferences: z.record(z.string().min(1), z.strictObject({ channel: z.string().min(1), group: z.string().min(1) })).optional(),
     /** Orphan guard: a user_id that does not match is never sent (Xtremepush would create a new profile for it). */
-    userIdPattern: z
-      .string()
-      .min(1)
-      .refine(isValidRegExp, 'must be a valid regular expression, e.g. ^crm-\\d+$')
-      .optional(),
+    userIdPattern: z.string().min(1).refine(isValidRegExp, 'must be a valid regular expression, e.g. ^crm-\\d+$').optional(),
     /** A mappings file path (YAML or JSON, absolute) or an inline mappings document; absent: the Default preset. */
     mappings: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   })
@@ -143,7 +144,9 @@ export type WorkerSettings = z.output<typeof workerSchema>;
 export const codecServerSchema = z.object({
   token: z.string().min(16, 'must be at least 16 characters').optional(),
   corsOrigins: csv.pipe(
-    z.array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' }).transform((u) => new URL(u).origin)).min(1, 'at least one origin is required'),
+    z
+      .array(z.url({ protocol: /^https?$/, error: 'must be origins such as http://127.0.0.1:8233' }).transform((u) => new URL(u).origin))
+      .min(1, 'at least one origin is required'),
   ),
 });
 
@@ -183,8 +186,11 @@ export const configSchema = z.object({
   privacy: z.object({ hashKey: z.string().min(16, 'must be at least 16 characters').optional() }),
   /** PostgreSQL for the identity store; unset: an embedded database in dataDir. */
   database: z.object({
-    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string').optional(),
-    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+      .optional(),
+    schema: z.string().regex(SCHEMA_NAME_PATTERN, 'must be a lower-case SQL identifier').optional(),
   }),
 });
 export type Config = z.output<typeof configSchema>;

@@ -10,8 +10,7 @@ function withContext(context?: Record<string, unknown>): AcceptedEvent {
 }
 
 const segment = (categoryPreferences: Record<string, boolean>) => withContext({ consent: { categoryPreferences } });
-const rudder = (allowedConsentIds?: string[], deniedConsentIds?: string[]) =>
-  withContext({ consentManagement: { allowedConsentIds, deniedConsentIds } });
+const rudder = (allowedConsentIds?: string[], deniedConsentIds?: string[]) => withContext({ consentManagement: { allowedConsentIds, deniedConsentIds } });
 
 const MARKETING_DENY: ConsentPolicy = { categories: ['marketing'], whenMissing: 'deny' };
 const MARKETING_GRANT: ConsentPolicy = { categories: ['marketing'], whenMissing: 'grant' };
@@ -141,10 +140,12 @@ describe('readConsent', () => {
       consent: { categoryPreferences: { Marketing: true, Analytics: false } },
       consentManagement: { allowedConsentIds: ['Personalisation'], deniedConsentIds: ['ADS'] },
     });
-    assert.deepEqual(
-      [...readConsent(event).entries()].sort(),
-      [['ads', false], ['analytics', false], ['marketing', true], ['personalisation', true]],
-    );
+    assert.deepEqual([...readConsent(event).entries()].sort(), [
+      ['ads', false],
+      ['analytics', false],
+      ['marketing', true],
+      ['personalisation', true],
+    ]);
   });
 
   test('an event without consent context reads as empty', () => {

@@ -1,7 +1,7 @@
 import type { AcceptedEvent } from '../events/schema';
 import type { ConsentRecord } from '../identity/store';
 
-/** Where a consent category lands in Xtremepush's per-channel consent (seed 000: `{"email": {"Group Marketing": 1}}`). */
+/** Where a consent category lands in Xtremepush's per-channel consent, e.g. `{"email": {"Group Marketing": 1}}`. */
 export interface ConsentPreferenceTarget {
   channel: string;
   group: string;
@@ -18,8 +18,7 @@ export interface ConsentPolicy {
 export type ConsentPreferences = Record<string, Record<string, 0 | 1>>;
 
 export type ConsentDecision =
-  | { allowed: true; granted: string[]; preferences?: ConsentPreferences }
-  | { allowed: false; denied: string[]; missing: string[]; detail: string };
+  { allowed: true; granted: string[]; preferences?: ConsentPreferences } | { allowed: false; denied: string[]; missing: string[]; detail: string };
 
 /**
  * Reads consent from the two shapes in common use, case-insensitively: Segment's
@@ -67,10 +66,7 @@ export function decideConsent(event: AcceptedEvent, policy: ConsentPolicy, store
     const preferences = consentPreferences(consent, policy.preferences);
     return { allowed: true, granted: categories, ...(preferences ? { preferences } : {}) };
   }
-  const parts = [
-    denied.length ? `denied: ${denied.join(', ')}` : '',
-    missingBlocks ? `no consent given for: ${missing.join(', ')}` : '',
-  ].filter(Boolean);
+  const parts = [denied.length ? `denied: ${denied.join(', ')}` : '', missingBlocks ? `no consent given for: ${missing.join(', ')}` : ''].filter(Boolean);
   return { allowed: false, denied, missing, detail: `consent required for ${categories.join(', ')}; ${parts.join('; ')}` };
 }
 

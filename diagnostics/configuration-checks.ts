@@ -4,7 +4,6 @@ import { REGION_HOSTS, type IntegrationRegion } from '../xtremepush/regions';
 import type { Finding } from './report';
 import { regionName } from './region-hosts';
 
-
 const REAL_HOSTS = `${REGION_HOSTS.eu} (EU) or ${REGION_HOSTS.us} (US)`;
 
 export function checkSandbox(config: Pick<Config, 'sandbox'>): Finding {
@@ -57,7 +56,7 @@ export function checkConsent(integration: Integration): Finding {
     status: 'ok',
     message:
       `deliveries need consent for: ${integration.consentCategories.join(', ')}; events without consent information are ${missing}` +
-      // Group names are project-specific (seed 000): a typo is not refused by Xtremepush, so say which ones are sent.
+      // Group names are project-specific: a typo is not refused by Xtremepush, so say which ones are sent.
       (groups.length > 0 ? `; consent_preferences are sent for ${groups.join(', ')}: confirm these group names in Xtremepush` : ''),
   };
 }

@@ -33,7 +33,12 @@ describe('runDoctor against the simulator', () => {
 
   before(async () => {
     sim = await startSimulator({
-      eu: { projects: [{ name: 'eu-shop', token: EU_TOKEN }, { name: 'eu-oauth', token: OAUTH_TOKEN, oauthOnly: true }] },
+      eu: {
+        projects: [
+          { name: 'eu-shop', token: EU_TOKEN },
+          { name: 'eu-oauth', token: OAUTH_TOKEN, oauthOnly: true },
+        ],
+      },
       us: { projects: [{ name: 'us-shop', token: US_TOKEN }] },
     });
     xtremepush = createXtremepushClient({ timeoutMs: 2000 });
@@ -44,14 +49,19 @@ describe('runDoctor against the simulator', () => {
     await sim.close();
   });
 
-  const doctor = (token: string, apiBaseUrl: string) =>
-    runDoctor({ config: loadConfig(configEnv(token, apiBaseUrl)), xtremepush, regionHosts: sim.urls });
+  const doctor = (token: string, apiBaseUrl: string) => runDoctor({ config: loadConfig(configEnv(token, apiBaseUrl)), xtremepush, regionHosts: sim.urls });
 
   test('a correct setup is healthy: the token is valid for its region, and nothing is created', async () => {
-    for (const [token, url, region] of [[EU_TOKEN, sim.urls.eu, 'EU'], [US_TOKEN, sim.urls.us, 'US']] as const) {
+    for (const [token, url, region] of [
+      [EU_TOKEN, sim.urls.eu, 'EU'],
+      [US_TOKEN, sim.urls.us, 'US'],
+    ] as const) {
       const report = await doctor(token, url);
       assert.equal(report.healthy, true, JSON.stringify(report, null, 2));
-      assert.deepEqual(report.findings.filter((f) => f.status !== 'ok'), []);
+      assert.deepEqual(
+        report.findings.filter((f) => f.status !== 'ok'),
+        [],
+      );
       assert.equal(finding(report, 'token').status, 'ok');
       assert.match(finding(report, 'token').message, new RegExp(`valid for the ${region} region`));
     }
@@ -98,7 +108,10 @@ describe('runDoctor against the simulator', () => {
     const reachability = finding(report, 'reachability');
     assert.equal(reachability.status, 'error');
     assert.match(reachability.message, /cannot reach .*ECONNREFUSED/);
-    assert.equal(report.findings.some((f) => f.check === 'token'), false);
+    assert.equal(
+      report.findings.some((f) => f.check === 'token'),
+      false,
+    );
     // Not a region host either: a loopback URL that is not one of the region hosts is a warning.
     assert.equal(finding(report, 'base-url').status, 'warn');
   });
@@ -168,12 +181,22 @@ describe('the doctor command', () => {
   });
 
   test('names the search attributes a Temporal namespace lacks, with the command that creates them', async () => {
-    const bare = await startDevServer({ port: await freePort(), uiPort: null, namespace: 'default', logger: pino({ level: 'silent' }), searchAttributes: false, readyTimeoutMs: 120_000 });
+    const bare = await startDevServer({
+      port: await freePort(),
+      uiPort: null,
+      namespace: 'default',
+      logger: pino({ level: 'silent' }),
+      searchAttributes: false,
+      readyTimeoutMs: 120_000,
+    });
     try {
       const without = await runCli({ ...configEnv(EU_TOKEN, sim.urls.eu), TEMPORAL_ADDRESS: bare.address });
       assert.equal(without.code, 1, without.stdout + without.stderr);
       assert.match(without.stdout, /ERROR \(configuration\) search-attributes: namespace default lacks the search attributes XpIntegration, .*XpErrorMessage/);
-      assert.match(without.stdout, /fix: create them once: temporal operator search-attribute create --namespace default --name XpIntegration --type Keyword .* --name XpErrorMessage --type Text --name XpUserHash --type KeywordList \(Temporal Cloud: tcld/);
+      assert.match(
+        without.stdout,
+        /fix: create them once: temporal operator search-attribute create --namespace default --name XpIntegration --type Keyword .* --name XpErrorMessage --type Text --name XpUserHash --type KeywordList \(Temporal Cloud: tcld/,
+      );
       // The command the finding gives, run as printed, fixes it.
       const [, ...args] = /fix: create them once: (.*) \(Temporal Cloud:/.exec(without.stdout)![1]!.split(' ');
       await promisify(execFile)(resolveTemporalCli(), [...args, '--address', bare.address]);

@@ -1,4 +1,4 @@
-import type { ConfigError } from '../config/load';
+import type { ConfigError } from '../errors';
 
 export type Check = 'configuration' | 'sandbox' | 'base-url' | 'consent' | 'reachability' | 'token' | 'temporal' | 'search-attributes';
 

@@ -21,7 +21,9 @@ export async function checkTemporal(client: Client | null, where: { address: str
   }
   const missing = await missingSearchAttributes(client);
   if (missing.length === 0) {
-    return [{ ...base, check: 'search-attributes', status: 'ok', message: `namespace ${where.namespace} at ${where.address} has the service's search attributes` }];
+    return [
+      { ...base, check: 'search-attributes', status: 'ok', message: `namespace ${where.namespace} at ${where.address} has the service's search attributes` },
+    ];
   }
   const { cli, cloud } = createSearchAttributeCommands(where.namespace, missing);
   return [

@@ -16,7 +16,10 @@ export async function checkConnection(input: TokenCheckInput): Promise<Finding[]
   const { integration, region } = input;
   const check = await checkCredentials(input.xtremepush, integration, input.regionHosts);
   if (check.verdict === 'unreachable') return [unreachable(input, check.reason)];
-  return [{ integration: integration.id, check: 'reachability', status: 'ok', message: `${integration.apiBaseUrl} answered` }, tokenFinding(input, check, region)];
+  return [
+    { integration: integration.id, check: 'reachability', status: 'ok', message: `${integration.apiBaseUrl} answered` },
+    tokenFinding(input, check, region),
+  ];
 }
 
 function tokenFinding(input: TokenCheckInput, check: Exclude<CredentialCheck, { verdict: 'unreachable' }>, region: IntegrationRegion): Finding {
@@ -24,7 +27,8 @@ function tokenFinding(input: TokenCheckInput, check: Exclude<CredentialCheck, { 
   const base = { integration: integration.id, check: 'token' } as const;
   switch (check.verdict) {
     case 'valid': {
-      const where = region === 'local' ? `${integration.apiBaseUrl} (a loopback host: its region cannot be told)` : `the ${region.toUpperCase()} region, as configured`;
+      const where =
+        region === 'local' ? `${integration.apiBaseUrl} (a loopback host: its region cannot be told)` : `the ${region.toUpperCase()} region, as configured`;
       return { ...base, status: 'ok', message: `the App Token is valid for ${where}` };
     }
     case 'busy':

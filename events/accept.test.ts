@@ -14,7 +14,13 @@ test('each event is accepted or rejected on its own, by its index', () => {
     ],
     { now: NOW },
   );
-  assert.deepEqual(accepted.map((a) => [a.index, a.event.type]), [[0, 'track'], [2, 'screen']]);
+  assert.deepEqual(
+    accepted.map((a) => [a.index, a.event.type]),
+    [
+      [0, 'track'],
+      [2, 'screen'],
+    ],
+  );
   assert.deepEqual(rejected, [
     { index: 1, problems: ['batch[1].event: is required'] },
     { index: 3, problems: ['batch[3].userId: contains a NUL character (\\u0000)'] },
@@ -36,7 +42,9 @@ test('events without a messageId get one derived from the request and a salt: th
 });
 
 test('receivedAt and the trusted time are set; a writeKey in the body never goes further', () => {
-  const [event] = acceptEvents([{ body: { type: 'track', userId: 'u', event: 'x', writeKey: 'secret-key', timestamp: '2099-01-01T00:00:00Z' }, path: '' }], { now: NOW }).accepted;
+  const [event] = acceptEvents([{ body: { type: 'track', userId: 'u', event: 'x', writeKey: 'secret-key', timestamp: '2099-01-01T00:00:00Z' }, path: '' }], {
+    now: NOW,
+  }).accepted;
   assert.equal(event!.event.receivedAt, NOW.toISOString());
   assert.equal(event!.event.at, NOW.toISOString());
   assert.equal('writeKey' in event!.event, false);

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { doorProblems } from './door';
-import { describeIssues, parseEvent, type AcceptedEvent, type EventType } from './schema';
+import { parseEvent, type AcceptedEvent, type EventType } from './schema';
+import { describeIssues } from '../errors/issues';
 import { trustedEventTime } from './time';
 
 export interface IncomingEvent {
@@ -50,7 +51,7 @@ export function acceptEvents(items: readonly IncomingEvent[], options: AcceptOpt
     const door = doorProblems(item.body, item.path);
     const parsed = door.length === 0 ? parseEvent(item.type, item.body) : null;
     if (!parsed?.success) {
-      rejected.push({ index, problems: parsed ? describeIssues(parsed.error, item.path) : door });
+      rejected.push({ index, problems: parsed ? describeIssues(parsed.error, { prefix: item.path }) : door });
       return;
     }
     const { writeKey: _writeKey, ...event } = parsed.data as typeof parsed.data & { writeKey?: unknown };

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchBodySchema, describeIssues, isKnownEventType, parseEvent } from './schema';
+import { batchBodySchema, isKnownEventType, parseEvent } from './schema';
+import { describeIssues } from '../errors/issues';
 
 function issuesOf(result: ReturnType<typeof parseEvent>): string[] {
   assert.equal(result.success, false, 'expected the event to be rejected');
@@ -152,7 +153,10 @@ describe('parseEvent', () => {
     const result = parseEvent('track', { userId: 'u1', event: 'x', context: { consent: { categoryPreferences: { Marketing: 'yes' } } } });
     assert.equal(result.success, false);
     const issues = describeIssues(result.error!);
-    assert.ok(issues.some((i) => i.startsWith('context.consent.categoryPreferences.Marketing: ')), JSON.stringify(issues));
+    assert.ok(
+      issues.some((i) => i.startsWith('context.consent.categoryPreferences.Marketing: ')),
+      JSON.stringify(issues),
+    );
   });
 });
 
@@ -164,7 +168,7 @@ describe('describeIssues', () => {
       context: { consentManagement: { allowedConsentIds: ['ok', 3] } },
     });
     assert.equal(result.success, false);
-    const issues = describeIssues(result.error!, 'batch[2]');
+    const issues = describeIssues(result.error!, { prefix: 'batch[2]' });
     assert.equal(issues.length, 1);
     assert.match(issues[0]!, /^batch\[2\]\.context\.consentManagement\.allowedConsentIds\[1\]: /);
   });

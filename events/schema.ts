@@ -144,13 +144,3 @@ export function parseEvent(type: EventType | undefined, body: unknown): z.ZodSaf
   const declared = (withType as { type?: unknown } | null)?.type;
   return isKnownEventType(declared) ? knownEventSchema.safeParse(withType) : unsupportedEventSchema.safeParse(withType);
 }
-
-/** Names the offending fields of a zod error in one line, e.g. `event: event name is required; userId: ...`. */
-export function describeIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
-      .join('')
-      .replace(/^\./, '');
-    return `${path || '(body)'}: ${issue.message}`;
-  });
-}

@@ -4,6 +4,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { runMigrations } from './migrate';
 import type { SqlClient, SqlRunner } from './sql-client';
 import { createSqlIdentityStore } from './sql-store';
+import type { MessageLog } from './message-log';
 import type { IdentityStore } from './store';
 
 function runner(db: PGlite | Transaction): SqlRunner {
@@ -21,7 +22,7 @@ function runner(db: PGlite | Transaction): SqlRunner {
  * Embedded store: PGlite, in memory when `dataDir` is omitted, otherwise persisted
  * in that directory. One process at a time may open a given directory.
  */
-export async function openEmbeddedIdentityStore(dataDir?: string): Promise<IdentityStore> {
+export async function openEmbeddedIdentityStore(dataDir?: string): Promise<IdentityStore & MessageLog> {
   let db: PGlite;
   if (dataDir === undefined) {
     db = await PGlite.create();

@@ -19,17 +19,14 @@ function checkOrder(migrations: readonly Migration[]): void {
  * CREATE SCHEMA / CREATE TABLE IF NOT EXISTS, which are themselves not race-free.
  * Returns the versions applied by this call.
  */
-export async function runMigrations(
-  client: SqlClient,
-  options: { schema?: string; migrations?: readonly Migration[] } = {},
-): Promise<number[]> {
+export async function runMigrations(client: SqlClient, options: { schema?: string; migrations?: readonly Migration[] } = {}): Promise<number[]> {
   const migrations = options.migrations ?? defaultMigrations;
   checkOrder(migrations);
   return client.transaction(async (tx) => {
-    await tx.query(
-      `SELECT pg_advisory_xact_lock($1::int4, hashtext(coalesce($2::text, current_setting('search_path'))))`,
-      [MIGRATION_LOCK_CLASS, options.schema ?? null],
-    );
+    await tx.query(`SELECT pg_advisory_xact_lock($1::int4, hashtext(coalesce($2::text, current_setting('search_path'))))`, [
+      MIGRATION_LOCK_CLASS,
+      options.schema ?? null,
+    ]);
     if (options.schema !== undefined) {
       await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
     }

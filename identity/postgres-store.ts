@@ -2,6 +2,7 @@ import { Pool, type PoolClient } from 'pg';
 import { runMigrations } from './migrate';
 import { quoteIdent, type SqlClient, type SqlRunner } from './sql-client';
 import { createSqlIdentityStore } from './sql-store';
+import type { MessageLog } from './message-log';
 import type { IdentityStore } from './store';
 
 function runner(db: Pool | PoolClient): SqlRunner {
@@ -19,9 +20,9 @@ function runner(db: Pool | PoolClient): SqlRunner {
  * PostgreSQL store over a `pg` Pool. With `schema`, every pooled connection gets
  * `search_path=<schema>` (via the `options` startup parameter), so all tables live
  * in that schema; it is created by the first migration run if missing.
- * `schema` must already be validated as a plain identifier (see store.ts).
+ * `schema` must already match SCHEMA_NAME_PATTERN.
  */
-export async function openPostgresIdentityStore(connectionString: string, schema?: string): Promise<IdentityStore> {
+export async function openPostgresIdentityStore(connectionString: string, schema?: string): Promise<IdentityStore & MessageLog> {
   const pool = new Pool({
     connectionString,
     application_name: 'signal-xtremepush-identity',

@@ -34,13 +34,6 @@ export const RECORD_IDENTIFY = `
   SELECT (SELECT count(*) FROM traits)::int AS traits, (SELECT count(*) FROM link)::int AS links
 `;
 
-/** $1 userId -> one row { traits: object } ({} when the user is unknown). */
-export const GET_TRAITS = `
-  SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) AS traits
-  FROM identity_traits
-  WHERE user_id = $1::text
-`;
-
 /**
  * $1 previousId, $2 userId, $3 at. An alias (re)points previousId at userId unless a newer link of previousId is
  * stored, as an identify's link does. Self-links are ignored.
@@ -148,28 +141,11 @@ export const OBSERVE_CONSENT = `
   SELECT (SELECT granted FROM previous) AS previous, EXISTS (SELECT 1 FROM upserted) AS newest
 `;
 
-/** $1 userId -> one row { consent: object } of category -> granted. */
-export const GET_CONSENT = `
-  SELECT coalesce(jsonb_object_agg(category, granted), '{}'::jsonb) AS consent
-  FROM identity_consent
-  WHERE user_id = $1::text
-`;
-
 /** $1 id, $2 connection, $3 user_id, $4 profile_id, $5 campaign_id, $6 message_type, $7 event, $8 at, $9 error_message, $10 body. */
 export const RECORD_MESSAGE_EVENT = `
   INSERT INTO message_events (id, connection, user_id, profile_id, campaign_id, message_type, event, at, error_message, body)
   VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::timestamptz, $9::text, $10::jsonb)
   ON CONFLICT (id) DO NOTHING
-`;
-
-/** $1 user_id, $2 limit -> newest first. */
-export const LIST_MESSAGE_EVENTS = `
-  SELECT id, connection, user_id, profile_id, campaign_id, message_type, event,
-         to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS at, error_message, body
-  FROM message_events
-  WHERE user_id = $1::text
-  ORDER BY at DESC, id
-  LIMIT $2::int
 `;
 
 /** $1 id, $2 connection, $3 received_at, $4 body. */
@@ -178,9 +154,6 @@ export const RECORD_CHANNEL_WEBHOOK = `
   VALUES ($1::text, $2::text, $3::timestamptz, $4::jsonb)
   ON CONFLICT (id) DO NOTHING
 `;
-
-/** $1 id -> the stored body. */
-export const GET_CHANNEL_WEBHOOK = `SELECT body FROM channel_webhooks WHERE id = $1::text`;
 
 /** $1 request digest, $2 salt: remembers a request answered 503 (the first salt stays), forgetting those a day old. */
 export const REMEMBER_RETRY = `

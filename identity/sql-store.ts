@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as q from './queries';
+import type { MessageLog } from './message-log';
 import type { SqlClient } from './sql-client';
 import type { SqlRunner } from './sql-client';
 import type { ConsentObservation, ConsentRecord, IdentityStore, PrivacyLogEntry, Traits } from './store';
@@ -18,7 +19,9 @@ const identifyInput = z.object({
 const category = z.string().trim().toLowerCase().min(1);
 const consentInput = z.object({ userId: id, category, granted: z.boolean(), at, source: z.enum(['webhook', 'cmp']).default('webhook') });
 const observationInput = z.object({ userId: id, category, granted: z.boolean(), at });
-const profileInput = z.object({ userId: id.optional(), anonymousId: id.optional() }).refine((ids) => ids.userId || ids.anonymousId, 'userId or anonymousId is required');
+const profileInput = z
+  .object({ userId: id.optional(), anonymousId: id.optional() })
+  .refine((ids) => ids.userId || ids.anonymousId, 'userId or anonymousId is required');
 
 /** A value this store will not take: the same on every retry, unlike a store that cannot be reached. */
 export class InvalidStoreInput extends TypeError {
@@ -40,23 +43,27 @@ function toObject(value: unknown): Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** The IdentityStore logic, identical for every driver. */
-export function createSqlIdentityStore(db: SqlClient): IdentityStore {
+const runners = new WeakMap<object, SqlRunner>();
+
+/** The connection a store of createSqlIdentityStore runs on, so that tests can read its tables directly. */
+export function sqlRunnerOf(store: IdentityStore | MessageLog): SqlRunner {
+  const runner = runners.get(store);
+  if (!runner) throw new Error('not a store of createSqlIdentityStore');
+  return runner;
+}
+
+/** The IdentityStore and MessageLog logic, identical for every driver: one object over one connection. */
+export function createSqlIdentityStore(db: SqlClient): IdentityStore & MessageLog {
   let closed: Promise<void> | undefined;
   const open = (): SqlClient => {
     if (closed) throw new Error('IdentityStore is closed');
     return db;
   };
 
-  return {
+  const store: IdentityStore & MessageLog = {
     async recordIdentify(input) {
       const v = check(identifyInput, input, 'recordIdentify input');
       await open().query(q.RECORD_IDENTIFY, [v.userId, JSON.stringify(v.traits), v.at, v.anonymousId ?? null]);
-    },
-
-    async getTraits(userId) {
-      const rows = await open().query<{ traits: unknown }>(q.GET_TRAITS, [check(id, userId, 'userId')]);
-      return toObject(rows[0]?.traits) as Traits;
     },
 
     async linkAlias(previousId, userId, linkedAt) {
@@ -97,57 +104,42 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return { previous: rows[0]?.previous ?? null, newest: rows[0]?.newest === true };
     },
 
-    async getConsent(userId) {
-      const rows = await open().query<{ consent: unknown }>(q.GET_CONSENT, [check(id, userId, 'userId')]);
-      const out: Record<string, boolean> = {};
-      for (const [k, granted] of Object.entries(toObject(rows[0]?.consent))) out[k] = granted === true;
-      return out;
-    },
-
     async getConsentRecords(userId) {
       return open().query<ConsentRecord>(q.GET_CONSENT_RECORDS, [check(id, userId, 'userId')]);
     },
 
     async recordMessageEvent(r) {
       await open().query(q.RECORD_MESSAGE_EVENT, [
-        check(id, r.id, 'id'), r.connection, r.userId, r.profileId, r.campaignId, r.messageType, r.event, check(at, r.at, 'at'), r.errorMessage, JSON.stringify(r.body),
+        check(id, r.id, 'id'),
+        r.connection,
+        r.userId,
+        r.profileId,
+        r.campaignId,
+        r.messageType,
+        r.event,
+        check(at, r.at, 'at'),
+        r.errorMessage,
+        JSON.stringify(r.body),
       ]);
-    },
-
-    async listMessageEvents(userId, options = {}) {
-      const rows = await open().query<Record<string, unknown>>(q.LIST_MESSAGE_EVENTS, [check(id, userId, 'userId'), options.limit ?? 100]);
-      return rows.map((row) => ({
-        id: row.id as string,
-        connection: row.connection as string,
-        userId: row.user_id as string | null,
-        profileId: row.profile_id as string | null,
-        campaignId: row.campaign_id as string | null,
-        messageType: row.message_type as string | null,
-        event: row.event as string,
-        at: row.at as string,
-        errorMessage: row.error_message as string | null,
-        body: typeof row.body === 'string' ? (JSON.parse(row.body) as unknown) : row.body,
-      }));
     },
 
     async recordChannelWebhook(r) {
       await open().query(q.RECORD_CHANNEL_WEBHOOK, [check(id, r.id, 'id'), r.connection, check(at, r.receivedAt, 'receivedAt'), JSON.stringify(r.body)]);
     },
 
-    async getChannelWebhook(webhookId) {
-      const rows = await open().query<{ body: unknown }>(q.GET_CHANNEL_WEBHOOK, [check(id, webhookId, 'id')]);
-      const body = rows[0]?.body;
-      return body === undefined ? null : typeof body === 'string' ? (JSON.parse(body) as unknown) : body;
-    },
-
     async eraseSubject(input) {
       const userId = check(id, input.userId, 'userId');
       const anonymousIds = input.anonymousIds.map((a) => check(id, a, 'anonymousId'));
       const erase = (tx: SqlRunner) =>
-        tx.query<{ anonymous_ids: unknown; traits: number; links: number; consent_decisions: number; consent_observations: number; message_events: number; channel_webhooks: number }>(
-          q.ERASE_SUBJECT,
-          [userId, anonymousIds, input.dryRun],
-        );
+        tx.query<{
+          anonymous_ids: unknown;
+          traits: number;
+          links: number;
+          consent_decisions: number;
+          consent_observations: number;
+          message_events: number;
+          channel_webhooks: number;
+        }>(q.ERASE_SUBJECT, [userId, anonymousIds, input.dryRun]);
       const [row] = await open().transaction(erase);
       return {
         anonymousIds: (Array.isArray(row!.anonymous_ids) ? row!.anonymous_ids : []) as string[],
@@ -181,7 +173,10 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
     },
 
     async listPrivacyLog(limit = 100) {
-      const rows = await open().query<{ at: string; action: PrivacyLogEntry['action']; subject: string; counts: unknown; ticket: string | null }>(q.LIST_PRIVACY_LOG, [limit]);
+      const rows = await open().query<{ at: string; action: PrivacyLogEntry['action']; subject: string; counts: unknown; ticket: string | null }>(
+        q.LIST_PRIVACY_LOG,
+        [limit],
+      );
       return rows.map((row) => ({ ...row, counts: toObject(row.counts) as Record<string, number> }));
     },
 
@@ -199,4 +194,6 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore {
       return closed;
     },
   };
+  runners.set(store, db);
+  return store;
 }

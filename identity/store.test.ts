@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrations } from './migrations';
-import { openIdentityStore, type IdentityStore, type IdentityStoreConfig } from './store';
+import { storeReads, type StoreReads } from '../test/store-reads';
+import { openIdentityStore, type IdentityStoreConfig } from './index';
+import type { IdentityStore } from './store';
+import type { MessageLog } from './message-log';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `${process.pid}_${Date.now().toString(36)}`;
@@ -19,18 +22,20 @@ const T2 = '2024-01-02T00:00:00.000Z';
 const T3 = '2024-01-03T00:00:00.000Z';
 
 /** The contract every IdentityStore implementation must satisfy. */
-function identityStoreContract(name: string, open: () => Promise<IdentityStore>): void {
+function identityStoreContract(name: string, open: () => Promise<IdentityStore & MessageLog>): void {
   describe(`IdentityStore contract: ${name}`, () => {
-    let store: IdentityStore;
+    let store: IdentityStore & MessageLog;
+    let reads: StoreReads;
     before(async () => {
       store = await open();
+      reads = storeReads(store);
     });
     after(async () => {
       await store?.close();
     });
 
     test('getTraits of an unknown user is {}', async () => {
-      assert.deepEqual(await store.getTraits(uid('nobody')), {});
+      assert.deepEqual(await reads.getTraits(uid('nobody')), {});
     });
 
     test('traits merge: newer wins per key, older only fills missing keys', async () => {
@@ -39,7 +44,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       await store.recordIdentify({ userId, traits: { plan: 'pro', city: 'Cork' }, at: T3 });
       // Older than both: must not overwrite, only fills `age`.
       await store.recordIdentify({ userId, traits: { name: 'Old', plan: 'old', age: 41 }, at: T1 });
-      assert.deepEqual(await store.getTraits(userId), { name: 'Ann', plan: 'pro', city: 'Cork', age: 41 });
+      assert.deepEqual(await reads.getTraits(userId), { name: 'Ann', plan: 'pro', city: 'Cork', age: 41 });
     });
 
     test('traits merge is decided per key (late-arriving identify beats an older key)', async () => {
@@ -47,7 +52,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       await store.recordIdentify({ userId, traits: { a: 'a@T1' }, at: T1 });
       await store.recordIdentify({ userId, traits: { b: 'b@T3' }, at: T3 });
       await store.recordIdentify({ userId, traits: { a: 'a@T2', b: 'b@T2' }, at: T2 });
-      assert.deepEqual(await store.getTraits(userId), { a: 'a@T2', b: 'b@T3' });
+      assert.deepEqual(await reads.getTraits(userId), { a: 'a@T2', b: 'b@T3' });
     });
 
     test('recordIdentify is idempotent (retried activities)', async () => {
@@ -57,11 +62,11 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       await store.recordIdentify(first);
       await store.recordIdentify(second);
       const expected = { email: 'x@example.com', n: 2 };
-      assert.deepEqual(await store.getTraits(userId), expected);
+      assert.deepEqual(await reads.getTraits(userId), expected);
       await store.recordIdentify(first); // retry of the older one
       await store.recordIdentify(second);
       await store.recordIdentify(second);
-      assert.deepEqual(await store.getTraits(userId), expected);
+      assert.deepEqual(await reads.getTraits(userId), expected);
       assert.equal(await store.resolveUserId(first.anonymousId), userId);
     });
 
@@ -75,7 +80,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
         'weird key "quoted"': 'héllo ✓',
       };
       await store.recordIdentify({ userId, traits, at: T1 });
-      assert.deepEqual(await store.getTraits(userId), traits);
+      assert.deepEqual(await reads.getTraits(userId), traits);
     });
 
     test('identify with an anonymousId links it to the userId', async () => {
@@ -125,22 +130,22 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
 
     test('consent: lower-cased categories, newer wins, ties revoke', async () => {
       const userId = uid('user');
-      assert.deepEqual(await store.getConsent(userId), {});
+      assert.deepEqual(await reads.getConsent(userId), {});
       await store.setConsent({ userId, category: 'Marketing', granted: true, at: T2 });
       await store.setConsent({ userId, category: 'SMS', granted: false, at: T1 });
-      assert.deepEqual(await store.getConsent(userId), { marketing: true, sms: false });
+      assert.deepEqual(await reads.getConsent(userId), { marketing: true, sms: false });
 
       await store.setConsent({ userId, category: 'marketing', granted: false, at: T1 }); // older: ignored
-      assert.deepEqual(await store.getConsent(userId), { marketing: true, sms: false });
+      assert.deepEqual(await reads.getConsent(userId), { marketing: true, sms: false });
       await store.setConsent({ userId, category: ' MARKETING ', granted: false, at: T3 }); // newer: wins
       await store.setConsent({ userId, category: 'sms', granted: true, at: T2 });
-      assert.deepEqual(await store.getConsent(userId), { marketing: false, sms: true });
+      assert.deepEqual(await reads.getConsent(userId), { marketing: false, sms: true });
       await store.setConsent({ userId, category: 'sms', granted: true, at: T2 }); // idempotent
-      assert.deepEqual(await store.getConsent(userId), { marketing: false, sms: true });
+      assert.deepEqual(await reads.getConsent(userId), { marketing: false, sms: true });
 
       await store.setConsent({ userId, category: 'sms', granted: false, at: T2 }); // tie: revocation wins
       await store.setConsent({ userId, category: 'sms', granted: true, at: T2 });
-      assert.deepEqual(await store.getConsent(userId), { marketing: false, sms: false });
+      assert.deepEqual(await reads.getConsent(userId), { marketing: false, sms: false });
     });
 
     test('consent records carry when each decision was made', async () => {
@@ -152,19 +157,28 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
     test('message events: recorded once per id, listed newest first per user', async () => {
       const userId = uid('user');
       const event = (id: string, at: string) => ({
-        id, connection: 'main', userId, profileId: 'p1', campaignId: '7', messageType: 'email', event: 'message_send', at, errorMessage: null, body: { id, nested: [1] },
+        id,
+        connection: 'main',
+        userId,
+        profileId: 'p1',
+        campaignId: '7',
+        messageType: 'email',
+        event: 'message_send',
+        at,
+        errorMessage: null,
+        body: { id, nested: [1] },
       });
       await store.recordMessageEvent(event(uid('m'), '2026-01-01T00:00:00Z'));
       const second = event(uid('m'), '2026-01-02T00:00:00Z');
       await store.recordMessageEvent(second);
       await store.recordMessageEvent({ ...second, event: 'changed' }); // a retry of the same id changes nothing
-      const listed = await store.listMessageEvents(userId);
+      const listed = await reads.listMessageEvents(userId);
       assert.equal(listed.length, 2);
       assert.equal(listed[0]!.id, second.id);
       assert.equal(listed[0]!.event, 'message_send');
       assert.equal(listed[0]!.at, '2026-01-02T00:00:00Z');
       assert.deepEqual(listed[0]!.body, second.body);
-      assert.equal((await store.listMessageEvents(userId, { limit: 1 })).length, 1);
+      assert.equal((await reads.listMessageEvents(userId, { limit: 1 })).length, 1);
     });
 
     test('channel webhooks are kept as they came, once per id', async () => {
@@ -172,8 +186,8 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       const body = [{ a: 1 }, 'two', null];
       await store.recordChannelWebhook({ id, connection: 'main', receivedAt: T1, body });
       await store.recordChannelWebhook({ id, connection: 'main', receivedAt: T2, body: { other: true } });
-      assert.deepEqual(await store.getChannelWebhook(id), body);
-      assert.equal(await store.getChannelWebhook(uid('missing')), null);
+      assert.deepEqual(await reads.getChannelWebhook(id), body);
+      assert.equal(await reads.getChannelWebhook(uid('missing')), null);
     });
 
     test('timestamps with offsets compare as instants', async () => {
@@ -181,7 +195,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       await store.recordIdentify({ userId, traits: { k: 'utc-noon' }, at: '2024-05-01T12:00:00Z' });
       // 13:30+02:00 is 11:30Z: older, so ignored.
       await store.recordIdentify({ userId, traits: { k: 'older' }, at: '2024-05-01T13:30:00+02:00' });
-      assert.deepEqual(await store.getTraits(userId), { k: 'utc-noon' });
+      assert.deepEqual(await reads.getTraits(userId), { k: 'utc-noon' });
     });
 
     test('50 concurrent identifies with different keys: none lost', async () => {
@@ -191,7 +205,7 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
           store.recordIdentify({ userId, traits: { [`k${i}`]: i, shared: i }, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString() }),
         ),
       );
-      const traits = await store.getTraits(userId);
+      const traits = await reads.getTraits(userId);
       assert.equal(Object.keys(traits).length, 51);
       for (let i = 0; i < 50; i++) assert.equal(traits[`k${i}`], i);
       assert.equal(traits.shared, 49); // the newest identify wins the shared key
@@ -201,11 +215,9 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       const userId = uid('user');
       const order = Array.from({ length: 30 }, (_, i) => i).sort(() => Math.random() - 0.5);
       await Promise.all(
-        order.map((i) =>
-          store.recordIdentify({ userId, traits: { v: i, [`only${i}`]: true }, at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString() }),
-        ),
+        order.map((i) => store.recordIdentify({ userId, traits: { v: i, [`only${i}`]: true }, at: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString() })),
       );
-      const traits = await store.getTraits(userId);
+      const traits = await reads.getTraits(userId);
       assert.equal(traits.v, 29);
       assert.equal(Object.keys(traits).length, 31);
     });
@@ -216,7 +228,18 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
         await store.recordIdentify({ userId: who, traits: { email: `${who}@example.com` }, at: T1, anonymousId: who === userId ? anonymousId : uid('anon') });
         await store.setConsent({ userId: who, category: 'marketing', granted: true, at: T1 });
         await store.observeConsent({ userId: who, category: 'marketing', granted: true, at: T1 });
-        await store.recordMessageEvent({ id: uid('m'), connection: 'main', userId: who, profileId: null, campaignId: null, messageType: null, event: 'message_open', at: T1, errorMessage: null, body: {} });
+        await store.recordMessageEvent({
+          id: uid('m'),
+          connection: 'main',
+          userId: who,
+          profileId: null,
+          campaignId: null,
+          messageType: null,
+          event: 'message_open',
+          at: T1,
+          errorMessage: null,
+          body: {},
+        });
         await store.recordChannelWebhook({ id: uid('c'), connection: 'main', receivedAt: T1, body: { recipients: [{ user_id: who }] } });
       }
       await store.linkAlias(oldId, userId, T2);
@@ -226,11 +249,11 @@ function identityStoreContract(name: string, open: () => Promise<IdentityStore>)
       assert.equal(await store.resolveUserId(anonymousId), userId, 'a dry run deletes nothing');
 
       assert.deepEqual(await store.eraseSubject({ userId, anonymousIds: [unlinked], dryRun: false }), planned);
-      assert.deepEqual(await store.getTraits(userId), {});
+      assert.deepEqual(await reads.getTraits(userId), {});
       assert.equal(await store.resolveUserId(anonymousId), null);
       assert.equal(await store.resolveUserId(oldId), null);
-      assert.deepEqual(await store.getConsent(userId), {});
-      assert.deepEqual(await store.listMessageEvents(userId), []);
+      assert.deepEqual(await reads.getConsent(userId), {});
+      assert.deepEqual(await reads.listMessageEvents(userId), []);
       const again = await store.eraseSubject({ userId, anonymousIds: [], dryRun: false });
       assert.deepEqual(again, { anonymousIds: [], traits: 0, links: 0, consentDecisions: 0, consentObservations: 0, messageEvents: 0, channelWebhooks: 0 });
       // The other person's rows are all there.
@@ -295,10 +318,10 @@ describe('embedded store in a data directory', () => {
 
     const second = await openIdentityStore({ kind: 'embedded', dataDir }); // migrations not re-applied
     try {
-      assert.deepEqual(await second.getTraits('u1'), { plan: 'pro' });
+      assert.deepEqual(await storeReads(second).getTraits('u1'), { plan: 'pro' });
       assert.equal(await second.resolveUserId('a1'), 'u1');
       assert.equal(await second.resolveUserId('old-u1'), 'u1');
-      assert.deepEqual(await second.getConsent('u1'), { email: false });
+      assert.deepEqual(await storeReads(second).getConsent('u1'), { email: false });
     } finally {
       await second.close();
     }
@@ -340,9 +363,22 @@ describe('postgres store', () => {
     const store = await openIdentityStore(pgConfig(schema));
     await store.close();
     const tables = await withClient(async (c) =>
-      (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map((r) => r.table_name),
+      (await c.query<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1', [schema])).rows.map(
+        (r) => r.table_name,
+      ),
     );
-    assert.deepEqual(tables, ['channel_webhooks', 'consent_observed', 'identity_consent', 'identity_links', 'identity_traits', 'ingest_retries', 'message_events', 'privacy_log', 'schema_migrations', 'suppressed_subjects']);
+    assert.deepEqual(tables, [
+      'channel_webhooks',
+      'consent_observed',
+      'identity_consent',
+      'identity_links',
+      'identity_traits',
+      'ingest_retries',
+      'message_events',
+      'privacy_log',
+      'schema_migrations',
+      'suppressed_subjects',
+    ]);
   });
 
   test('several stores opened concurrently on one new schema all migrate without error', async () => {
@@ -352,12 +388,15 @@ describe('postgres store', () => {
       const versions = await withClient(async (c) =>
         (await c.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows.map((r) => r.version),
       );
-      assert.deepEqual(versions, migrations.map((m) => m.version));
+      assert.deepEqual(
+        versions,
+        migrations.map((m) => m.version),
+      );
 
       // They share data: a write through one is visible through the others.
       await stores[0].recordIdentify({ userId: 'shared', traits: { a: 1 }, at: T1 });
       await stores[1].recordIdentify({ userId: 'shared', traits: { b: 2 }, at: T2 });
-      assert.deepEqual(await stores[3].getTraits('shared'), { a: 1, b: 2 });
+      assert.deepEqual(await storeReads(stores[3]).getTraits('shared'), { a: 1, b: 2 });
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -367,10 +406,8 @@ describe('postgres store', () => {
     const schema = schemaFor('twopools');
     const [a, b] = await Promise.all([openIdentityStore(pgConfig(schema)), openIdentityStore(pgConfig(schema))]);
     try {
-      await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).recordIdentify({ userId: 'u', traits: { [`k${i}`]: i }, at: T1 })),
-      );
-      assert.equal(Object.keys(await a.getTraits('u')).length, 50);
+      await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).recordIdentify({ userId: 'u', traits: { [`k${i}`]: i }, at: T1 })));
+      assert.equal(Object.keys(await storeReads(a).getTraits('u')).length, 50);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -398,6 +435,6 @@ describe('openIdentityStore config validation', () => {
     const store = await openIdentityStore({ kind: 'embedded' });
     await store.close();
     await store.close();
-    await assert.rejects(store.getTraits('u'), /closed/);
+    await assert.rejects(storeReads(store).getTraits('u'), /closed/);
   });
 });

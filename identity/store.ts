@@ -1,8 +1,7 @@
-import { z } from 'zod';
-
 /**
- * Identity store: per-user traits (from `identify`), anonymousId/alias links and
- * per-user consent overrides. Two implementations share one schema, one set of
+ * Identity store: per-user traits (from `identify`), anonymousId/alias links,
+ * per-user consent overrides, the suppression list, the privacy log and retry salts.
+ * Types only; ./index.ts opens it. Two implementations share one schema, one set of
  * migrations and one set of SQL queries (see ./queries.ts):
  *  - `embedded`: PGlite (Postgres in WASM), in memory or in a data directory;
  *  - `postgres`: a `pg` Pool, for deployments with several workers.
@@ -41,8 +40,6 @@ export interface Profile {
 export interface IdentityStore {
   /** Merges traits into the user's stored traits. Newer `at` wins per key; an identify that is OLDER than what is stored only fills keys that are missing. Idempotent (activities are retried). Links anonymousId -> userId when given. */
   recordIdentify(input: { userId: string; anonymousId?: string; traits: Traits; at: string /* ISO-8601 */ }): Promise<void>;
-  /** Stored traits of the user, {} if none. */
-  getTraits(userId: string): Promise<Traits>;
   /** Links a previous id (anonymous or an older user id) to userId (Segment alias) unless a newer link exists. Idempotent. */
   linkAlias(previousId: string, userId: string, at: string): Promise<void>;
   /** The userId an anonymousId (or aliased previous id) is linked to, or null. */
@@ -56,16 +53,8 @@ export interface IdentityStore {
    * stored before (null: nothing) and whether this one is now the newest.
    */
   observeConsent(input: ConsentObservation & { userId: string }): Promise<{ previous: boolean | null; newest: boolean }>;
-  getConsent(userId: string): Promise<Record<string, boolean>>;
-  /** The same, with when each decision was made, so a newer decision elsewhere can win over it. */
+  /** Per-category consent decisions, with when each was made, so a newer decision elsewhere can win over it. */
   getConsentRecords(userId: string): Promise<ConsentRecord[]>;
-  /** Records a campaign message event from a webhook; recording the same id again changes nothing. */
-  recordMessageEvent(record: MessageEventRecord): Promise<void>;
-  /** The user's campaign message events, newest first. */
-  listMessageEvents(userId: string, options?: { limit?: number }): Promise<MessageEventRecord[]>;
-  /** Keeps a webhook channel call as it came; recording the same id again changes nothing. */
-  recordChannelWebhook(record: { id: string; connection: string; receivedAt: string; body: unknown }): Promise<void>;
-  getChannelWebhook(id: string): Promise<unknown | null>;
   /**
    * Removes everything stored about a person (traits, links from and to their ids and the given anonymousIds, consent
    * decisions and observations, campaign message events, webhook channel calls naming them), or with `dryRun` counts
@@ -107,62 +96,4 @@ export interface PrivacyLogEntry {
   subject: string;
   counts: Record<string, number>;
   ticket: string | null;
-}
-
-export interface MessageEventRecord {
-  id: string;
-  connection: string;
-  userId: string | null;
-  profileId: string | null;
-  campaignId: string | null;
-  messageType: string | null;
-  event: string;
-  /** ISO-8601, UTC. */
-  at: string;
-  errorMessage: string | null;
-  body: unknown;
-}
-
-export type IdentityStoreConfig =
-  | { kind: 'embedded'; dataDir?: string }
-  | { kind: 'postgres'; connectionString: string; schema?: string };
-
-/** Unquoted Postgres identifier (also safe inside the `options` connection parameter). */
-export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-// strictObject: a misspelt key (e.g. `datadir`) must fail loudly instead of
-// silently falling back to an in-memory database.
-export const identityStoreConfigSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('embedded'),
-    dataDir: z.string().min(1, 'dataDir must not be empty (omit it for an in-memory store)').optional(),
-  }),
-  z.strictObject({
-    kind: z.literal('postgres'),
-    connectionString: z.string().min(1, 'connectionString is required'),
-    schema: z
-      .string()
-      .regex(SCHEMA_NAME_PATTERN, 'schema must be a plain identifier: letters, digits and _, not starting with a digit, at most 63 chars')
-      .optional(),
-  }),
-]);
-
-export function parseIdentityStoreConfig(config: unknown): IdentityStoreConfig {
-  const parsed = identityStoreConfigSchema.safeParse(config);
-  if (!parsed.success) {
-    throw new Error(`Invalid identity store config:\n${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
-}
-
-/** Opens the store, runs pending migrations and returns it. */
-export async function openIdentityStore(config: IdentityStoreConfig): Promise<IdentityStore> {
-  const valid = parseIdentityStoreConfig(config);
-  // Lazy imports: a postgres deployment never loads PGlite's WASM and vice versa.
-  if (valid.kind === 'embedded') {
-    const { openEmbeddedIdentityStore } = await import('./embedded-store');
-    return openEmbeddedIdentityStore(valid.dataDir);
-  }
-  const { openPostgresIdentityStore } = await import('./postgres-store');
-  return openPostgresIdentityStore(valid.connectionString, valid.schema);
 }

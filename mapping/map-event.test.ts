@@ -23,7 +23,7 @@ function sent(result: MappingResult) {
   return (result as Extract<MappingResult, { action: 'send' }>).hit;
 }
 
-describe('DEFAULT_PRESET (seed 000)', () => {
+describe('DEFAULT_PRESET', () => {
   test('lists exactly the six Default preset event mappings and drops everything else', () => {
     assert.deepEqual(Object.fromEntries(DEFAULT_PRESET.events), {
       page: 'page_view',
@@ -75,7 +75,11 @@ describe('mapEvent with the Default preset', () => {
   });
 
   test('identify, group and alias are not in the Default preset: what they say is stored, nothing is sent', () => {
-    for (const body of [{ type: 'identify', traits: { email: 'a@b.c' } }, { type: 'group', groupId: 'g1' }, { type: 'alias', previousId: 'anon-1' }]) {
+    for (const body of [
+      { type: 'identify', traits: { email: 'a@b.c' } },
+      { type: 'group', groupId: 'g1' },
+      { type: 'alias', previousId: 'anon-1' },
+    ]) {
       const result = mapEvent(accepted(body), identity(), DEFAULT_PRESET);
       assert.equal(result.action, 'store', JSON.stringify(result));
       assert.equal(result.sourceEvent, body.type);
@@ -100,11 +104,13 @@ describe('mapEvent with the Default preset', () => {
       const result = mapEvent(accepted({ type: 'track', event: name }), identity(), DEFAULT_PRESET);
       assert.equal(result.action === 'drop' && result.reason, 'unmapped_event', name);
     }
-    const hit = sent(mapEvent(accepted({ type: 'track', event: 'Signed Up', properties: { toString: 'x', constructor: 1, valueOf: true } }), identity(), DEFAULT_PRESET));
+    const hit = sent(
+      mapEvent(accepted({ type: 'track', event: 'Signed Up', properties: { toString: 'x', constructor: 1, valueOf: true } }), identity(), DEFAULT_PRESET),
+    );
     assert.deepEqual(hit.value, { toString: 'x', constructor: 1, valueOf: true });
   });
 
-  test('the seed 000 purchase example yields exactly the documented hit', () => {
+  test("the README's purchase example yields exactly the documented hit", () => {
     const event = accepted({
       type: 'track',
       event: 'Order Completed',
@@ -151,11 +157,7 @@ describe('mapEvent with the Default preset', () => {
 
   test('snake_case first_name / last_name traits are read too, camelCase first', () => {
     const hit = sent(
-      mapEvent(
-        accepted({ type: 'track', event: 'Signed Up' }),
-        identity({ first_name: 'Snake', firstName: 'Camel', last_name: 'Doe' }),
-        DEFAULT_PRESET,
-      ),
+      mapEvent(accepted({ type: 'track', event: 'Signed Up' }), identity({ first_name: 'Snake', firstName: 'Camel', last_name: 'Doe' }), DEFAULT_PRESET),
     );
     assert.deepEqual(hit.user_attributes, { first_name: 'Camel', last_name: 'Doe' });
   });
@@ -186,7 +188,7 @@ describe('mapEvent with the Default preset', () => {
     assert.equal(sent(mapEvent(event, identity(), DEFAULT_PRESET)).timestamp, '2025-12-31 20:30:05 +00:00');
   });
 
-  test('the timestamp is the event\'s trusted time: its timestamp, else originalTimestamp, else receivedAt', () => {
+  test("the timestamp is the event's trusted time: its timestamp, else originalTimestamp, else receivedAt", () => {
     const withOriginal = accepted({ type: 'track', event: 'Signed Up', originalTimestamp: '2026-06-05T10:00:00Z' });
     assert.equal(sent(mapEvent(withOriginal, identity(), DEFAULT_PRESET)).timestamp, '2026-06-05 10:00:00 +00:00');
 

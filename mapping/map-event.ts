@@ -22,19 +22,23 @@ export function sourceEventName(event: { type: string; event?: unknown }): strin
 }
 
 /** Turns a stitched event into the Xtremepush hit the mappings describe, or says why it is not sent. */
-export function mapEvent(
-  event: KnownAcceptedEvent,
-  identity: StitchedIdentity,
-  mappings: Mappings,
-  consentPreferences?: ConsentPreferences,
-): MappingResult {
+export function mapEvent(event: KnownAcceptedEvent, identity: StitchedIdentity, mappings: Mappings, consentPreferences?: ConsentPreferences): MappingResult {
   const sourceEvent = sourceEventName(event);
   const mapped = mappings.events.get(sourceEvent) ?? (mappings.defaults.action === 'pass_through' ? sourceEvent : undefined);
   if (!mapped) {
     if (describesIdentity(event)) {
-      return { action: 'store', sourceEvent, detail: `the ${event.type} updated what is stored for the user; no Xtremepush event is mapped for "${sourceEvent}"` };
+      return {
+        action: 'store',
+        sourceEvent,
+        detail: `the ${event.type} updated what is stored for the user; no Xtremepush event is mapped for "${sourceEvent}"`,
+      };
     }
-    return { action: 'drop', sourceEvent, reason: 'unmapped_event', detail: `"${sourceEvent}" has no Xtremepush event in the mappings (defaults.action: drop)` };
+    return {
+      action: 'drop',
+      sourceEvent,
+      reason: 'unmapped_event',
+      detail: `"${sourceEvent}" has no Xtremepush event in the mappings (defaults.action: drop)`,
+    };
   }
   const hit: EventHit = { user_id: identity.userId, event: mapped, timestamp: formatHitTimestamp(event.at) };
   const userAttributes = {

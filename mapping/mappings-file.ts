@@ -3,6 +3,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_PRESET, type Mappings } from './preset';
+import { MappingsError } from '../errors';
+import { describeIssues } from '../errors/issues';
 
 const jsonObject = z.record(z.string(), z.unknown());
 const name = z.string().trim().min(1);
@@ -17,27 +19,21 @@ export const mappingsFileSchema = z.strictObject({
   properties: z.record(name, name.nullable()).default({}),
   traits: z.record(name, z.union([name.transform((t) => [t]), z.array(name).min(1)]).nullable()).default({}),
   constants: z.strictObject({ value: jsonObject.optional(), user_attributes: jsonObject.optional() }).default({}),
-  defaults: z.strictObject({ action: z.enum(['drop', 'pass_through']) }).partial().default({}),
+  defaults: z
+    .strictObject({ action: z.enum(['drop', 'pass_through']) })
+    .partial()
+    .default({}),
 });
-
-export class MappingsError extends Error {
-  constructor(source: string, problems: string[]) {
-    super(`${source}: ${problems.join('; ')}`);
-    this.name = 'MappingsError';
-  }
-}
 
 /** Validates a mappings document (already parsed) and applies it over its base preset. */
 export function resolveMappings(document: unknown, source: string): Mappings {
   const parsed = mappingsFileSchema.safeParse(document ?? {});
   if (!parsed.success) {
-    throw new MappingsError(
-      source,
-      parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`),
-    );
+    throw new MappingsError(source, describeIssues(parsed.error, { root: '(top level)' }));
   }
   const file = parsed.data;
-  const base: Mappings = file.preset === 'default' ? DEFAULT_PRESET : { events: new Map(), traits: new Map(), properties: new Map(), constants: {}, defaults: { action: 'drop' } };
+  const base: Mappings =
+    file.preset === 'default' ? DEFAULT_PRESET : { events: new Map(), traits: new Map(), properties: new Map(), constants: {}, defaults: { action: 'drop' } };
   return {
     events: overlay(base.events, file.events),
     traits: overlay(base.traits, file.traits),
@@ -70,6 +66,10 @@ export function loadMappingsFile(file: string, cwd = process.cwd()): Mappings {
     throw new MappingsError(full, [`cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
   }
   const document = YAML.parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) throw new MappingsError(full, document.errors.map((e) => e.message.split('\n')[0]!));
+  if (document.errors.length > 0)
+    throw new MappingsError(
+      full,
+      document.errors.map((e) => e.message.split('\n')[0]!),
+    );
   return resolveMappings(document.toJS(), full);
 }

@@ -51,10 +51,20 @@ export async function prepareDelivery(
 ): Promise<Preparation> {
   const sourceEvent = sourceEventName(event).slice(0, 200);
   if (!isKnownEvent(event)) {
-    return { kind: 'drop', sourceEvent, reason: 'unsupported_type', detail: `"${event.type}" calls are not supported yet: the event was accepted and not sent` };
+    return {
+      kind: 'drop',
+      sourceEvent,
+      reason: 'unsupported_type',
+      detail: `"${event.type}" calls are not supported yet: the event was accepted and not sent`,
+    };
   }
   if (!isIntegrationEnabled(event.integrations, integration.id)) {
-    return { kind: 'drop', sourceEvent, reason: 'integrations_disabled', detail: `the event's integrations object turns integration ${integration.id} (Xtremepush) off` };
+    return {
+      kind: 'drop',
+      sourceEvent,
+      reason: 'integrations_disabled',
+      detail: `the event's integrations object turns integration ${integration.id} (Xtremepush) off`,
+    };
   }
   const userId = options.asUser ?? event.userId;
   const subject = userId && options.subjectOf ? options.subjectOf(userId) : undefined;
@@ -65,7 +75,8 @@ export async function prepareDelivery(
 
   const profile = await store.loadProfile(userId ? { userId } : { anonymousId: event.anonymousId }, subject);
   if (profile.userId === null) {
-    if (event.type === 'track' || event.type === 'page' || event.type === 'screen') return { kind: 'unidentified', sourceEvent, anonymousId: event.anonymousId! };
+    if (event.type === 'track' || event.type === 'page' || event.type === 'screen')
+      return { kind: 'unidentified', sourceEvent, anonymousId: event.anonymousId! };
     return { kind: 'drop', sourceEvent, reason: 'unidentified', detail: `the ${event.type} has no userId: nothing about the user can be stored` };
   }
   const known = { ...profile, userId: profile.userId, subject: subject ?? options.subjectOf?.(profile.userId) };
@@ -75,7 +86,12 @@ export async function prepareDelivery(
   const stored = options.readOnly ? known.consent : await recordConsentChanges(store, event, known, categories);
 
   const consent = decideConsent(event, policyOf(integration), stored);
-  const mapping = mapEvent(event, { userId: known.userId, storedTraits: known.traits }, integration.mappings, consent.allowed ? consent.preferences : undefined);
+  const mapping = mapEvent(
+    event,
+    { userId: known.userId, storedTraits: known.traits },
+    integration.mappings,
+    consent.allowed ? consent.preferences : undefined,
+  );
   if (mapping.action === 'store') return { kind: 'stored', sourceEvent, userId: known.userId, subject: known.subject, detail: mapping.detail };
   if (mapping.action === 'drop') return { kind: 'drop', sourceEvent, reason: mapping.reason, detail: mapping.detail };
   // Orphan guard: Xtremepush silently creates a profile for any unknown user_id.

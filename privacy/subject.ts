@@ -10,8 +10,5 @@ export function subjectHash(key: string, kind: 'user' | 'anonymous', id: string)
 
 /** The hashes of an event's ids, to find its deliveries by either. */
 export function eventSubjectHashes(key: string, ids: { userId?: string; anonymousId?: string }): string[] {
-  return [
-    ...(ids.userId ? [subjectHash(key, 'user', ids.userId)] : []),
-    ...(ids.anonymousId ? [subjectHash(key, 'anonymous', ids.anonymousId)] : []),
-  ];
+  return [...(ids.userId ? [subjectHash(key, 'user', ids.userId)] : []), ...(ids.anonymousId ? [subjectHash(key, 'anonymous', ids.anonymousId)] : [])];
 }

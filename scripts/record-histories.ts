@@ -17,7 +17,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
 import { previewedEvent, previewThroughService } from '../client/preview';
 import { holdDigest } from '../events/ids';
-import { circuitStateQuery, circuitWorkflowId, eraseDeliverySignal, holdWorkflowId, privacyWorkflowId, WORKFLOW_TYPES, type PrivacyRequest } from '../workflows/contracts';
+import {
+  circuitStateQuery,
+  circuitWorkflowId,
+  eraseDeliverySignal,
+  holdWorkflowId,
+  privacyWorkflowId,
+  WORKFLOW_TYPES,
+  type PrivacyRequest,
+} from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
 
@@ -61,7 +69,11 @@ async function main() {
 async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   const client = stack.service.client;
   const deliveryOf = (workflowId: string) => stack.service.deliveries.result(workflowId);
-  const closed = (workflowId: string) => client.workflow.getHandle(workflowId).result().catch(() => undefined);
+  const closed = (workflowId: string) =>
+    client.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch(() => undefined);
   const histories = new Map<string, string>();
   const record = async (name: string, workflowId: string, expect: { type: string; status: string }) => {
     await closed(workflowId);
@@ -82,26 +94,36 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   const event = (messageId: string, fields: Record<string, unknown>) => ({ messageId, timestamp: '2026-06-06T11:36:00.000Z', ...fields });
 
   // deliverEvent: delivered at the first attempt, in one workflow task (the usual path).
-  const first = await send(stack, '/v1/track', event('fixture-delivered-first', {
-    userId: 'crm-fixture-0',
-    event: 'Order Completed',
-    properties: { order_id: 'ORD-FIXTURE-0', revenue: 10, currency: 'EUR' },
-    context: MARKETING_GRANTED,
-  }));
+  const first = await send(
+    stack,
+    '/v1/track',
+    event('fixture-delivered-first', {
+      userId: 'crm-fixture-0',
+      event: 'Order Completed',
+      properties: { order_id: 'ORD-FIXTURE-0', revenue: 10, currency: 'EUR' },
+      context: MARKETING_GRANTED,
+    }),
+  );
   const firstResult = await deliveryOf(first);
-  if (firstResult.outcome !== 'delivered' || firstResult.attempts.count !== 1) throw new Error(`expected delivery on attempt 1: ${JSON.stringify(firstResult)}`);
+  if (firstResult.outcome !== 'delivered' || firstResult.attempts.count !== 1)
+    throw new Error(`expected delivery on attempt 1: ${JSON.stringify(firstResult)}`);
   await record('deliverEvent-delivered-first-attempt', first, { type: 'deliverEvent', status: 'COMPLETED' });
 
   // deliverEvent: delivered after one transient failure (a 503, then a backoff timer, then the retrying activity).
   stack.simulator.failNext(1, { status: 503 });
-  const retried = await send(stack, '/v1/track', event('fixture-delivered-503', {
-    userId: 'crm-fixture-1',
-    event: 'Order Completed',
-    properties: { order_id: 'ORD-FIXTURE-1', revenue: 42.5, currency: 'EUR' },
-    context: MARKETING_GRANTED,
-  }));
+  const retried = await send(
+    stack,
+    '/v1/track',
+    event('fixture-delivered-503', {
+      userId: 'crm-fixture-1',
+      event: 'Order Completed',
+      properties: { order_id: 'ORD-FIXTURE-1', revenue: 42.5, currency: 'EUR' },
+      context: MARKETING_GRANTED,
+    }),
+  );
   const retriedResult = await deliveryOf(retried);
-  if (retriedResult.outcome !== 'delivered' || retriedResult.attempts.count !== 2) throw new Error(`expected delivery on attempt 2: ${JSON.stringify(retriedResult)}`);
+  if (retriedResult.outcome !== 'delivered' || retriedResult.attempts.count !== 2)
+    throw new Error(`expected delivery on attempt 2: ${JSON.stringify(retriedResult)}`);
   await record('deliverEvent-delivered-after-503', retried, { type: 'deliverEvent', status: 'COMPLETED' });
 
   // deliverEvent: dropped for consent (no consent information, and the default is deny).
@@ -118,14 +140,26 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   // deliverEvent held until an identify links its anonymousId; holdAnonymousEvents releases it; the identify's own
   // deliverEvent signals the hold.
   const anonymousId = 'anon-fixture-1';
-  const held = await send(stack, '/v1/track', event('fixture-held-track', { anonymousId, event: 'Product Added', properties: { sku: 'SKU-1' }, context: MARKETING_GRANTED }));
+  const held = await send(
+    stack,
+    '/v1/track',
+    event('fixture-held-track', { anonymousId, event: 'Product Added', properties: { sku: 'SKU-1' }, context: MARKETING_GRANTED }),
+  );
   await eventually(async () => (await client.workflow.getHandle(held).describe()).searchAttributes.XpOutcome?.[0] === 'held', `${held} to be held`);
-  const identify = await send(stack, '/v1/identify', event('fixture-identify', { userId: 'crm-fixture-4', anonymousId, traits: { email: 'fixture.user@example.com' } }));
+  const identify = await send(
+    stack,
+    '/v1/identify',
+    event('fixture-identify', { userId: 'crm-fixture-4', anonymousId, traits: { email: 'fixture.user@example.com' } }),
+  );
   const released = await deliveryOf(held);
-  if (released.outcome !== 'delivered' || released.userId !== 'crm-fixture-4') throw new Error(`expected the held event delivered: ${JSON.stringify(released)}`);
+  if (released.outcome !== 'delivered' || released.userId !== 'crm-fixture-4')
+    throw new Error(`expected the held event delivered: ${JSON.stringify(released)}`);
   await record('deliverEvent-held-then-released', held, { type: 'deliverEvent', status: 'COMPLETED' });
   await record('deliverEvent-identify-links-anonymous', identify, { type: 'deliverEvent', status: 'COMPLETED' });
-  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, holdDigest(stack.env.TEMPORAL_TASK_QUEUE!, anonymousId)), { type: 'holdAnonymousEvents', status: 'COMPLETED' });
+  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, holdDigest(stack.env.TEMPORAL_TASK_QUEUE!, anonymousId)), {
+    type: 'holdAnonymousEvents',
+    status: 'COMPLETED',
+  });
 
   // recordMessageEvent: an unsubscribe, which also revokes marketing consent; recordChannelWebhook: a channel call.
   const unsubscribe = await postWebhook(stack, `/webhooks/xtremepush/${WEBHOOK.name}`, {
@@ -134,7 +168,10 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
     properties: { user_id: 'crm-fixture-5', message_type: 'email', campaign_id: '1001' },
   });
   await record('recordMessageEvent-unsubscribe', unsubscribe, { type: 'recordMessageEvent', status: 'COMPLETED' });
-  const channel = await postWebhook(stack, `/webhooks/xtremepush/${WEBHOOK.name}/channel`, { campaign: 'Fixture sale', recipients: [{ id: 1, tags: ['vip'] }] });
+  const channel = await postWebhook(stack, `/webhooks/xtremepush/${WEBHOOK.name}/channel`, {
+    campaign: 'Fixture sale',
+    recipients: [{ id: 1, tags: ['vip'] }],
+  });
   await record('recordChannelWebhook', channel, { type: 'recordChannelWebhook', status: 'COMPLETED' });
 
   // deliverEvent parked on a 401 and resumed; circuitBreaker probes once on `resume` and releases it.
@@ -149,13 +186,21 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
   await record('circuitBreaker-resumed', circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, INTEGRATION), { type: 'circuitBreaker', status: 'COMPLETED' });
 
   // previewDelivery: `cli preview` asking the running service.
-  const previewed = await previewThroughService(client, stack.env.TEMPORAL_TASK_QUEUE!, previewedEvent(event('fixture-preview', { type: 'track', userId: 'crm-fixture-4', event: 'Signed Up', context: MARKETING_GRANTED })));
+  const previewed = await previewThroughService(
+    client,
+    stack.env.TEMPORAL_TASK_QUEUE!,
+    previewedEvent(event('fixture-preview', { type: 'track', userId: 'crm-fixture-4', event: 'Signed Up', context: MARKETING_GRANTED })),
+  );
   if (previewed[0]?.preparation.kind !== 'send') throw new Error(`expected a preview that sends: ${JSON.stringify(previewed)}`);
   const [preview] = await listIds(client, `WorkflowType = 'previewDelivery' AND TaskQueue = '${stack.env.TEMPORAL_TASK_QUEUE}'`);
   await record('previewDelivery', preview!, { type: 'previewDelivery', status: 'COMPLETED' });
 
   // deliverEvent held, then ended by `cli erase`: dropped, erased.
-  const erasedId = await send(stack, '/v1/track', event('fixture-held-erased', { anonymousId: 'anon-fixture-erased', event: 'Product Viewed', context: MARKETING_GRANTED }));
+  const erasedId = await send(
+    stack,
+    '/v1/track',
+    event('fixture-held-erased', { anonymousId: 'anon-fixture-erased', event: 'Product Viewed', context: MARKETING_GRANTED }),
+  );
   await eventually(async () => (await client.workflow.getHandle(erasedId).describe()).searchAttributes.XpOutcome?.[0] === 'held', `${erasedId} to be held`);
   await client.workflow.getHandle(erasedId).signal(eraseDeliverySignal);
   const erased = await deliveryOf(erasedId);
@@ -164,7 +209,11 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
 
   // privacyRequest, run directly: `cli privacy` deletes the executions it runs.
   const privacyId = privacyWorkflowId('fixture');
-  await client.workflow.execute(WORKFLOW_TYPES.privacyRequest, { taskQueue: stack.env.TEMPORAL_TASK_QUEUE!, workflowId: privacyId, args: [{ kind: 'listSuppressed' } satisfies PrivacyRequest] });
+  await client.workflow.execute(WORKFLOW_TYPES.privacyRequest, {
+    taskQueue: stack.env.TEMPORAL_TASK_QUEUE!,
+    workflowId: privacyId,
+    args: [{ kind: 'listSuppressed' } satisfies PrivacyRequest],
+  });
   await record('privacyRequest', privacyId, { type: 'privacyRequest', status: 'COMPLETED' });
 
   return histories;
@@ -181,7 +230,13 @@ async function listIds(client: Client, query: string): Promise<string[]> {
 async function waitParked(client: Client, taskQueue: string, workflowId: string) {
   await eventually(async () => (await client.workflow.getHandle(workflowId).describe()).searchAttributes.XpOutcome?.[0] === 'parked', `${workflowId} to park`);
   await eventually(
-    async () => (await client.workflow.getHandle(circuitWorkflowId(taskQueue, INTEGRATION)).query(circuitStateQuery).catch(() => null))?.parked === 1,
+    async () =>
+      (
+        await client.workflow
+          .getHandle(circuitWorkflowId(taskQueue, INTEGRATION))
+          .query(circuitStateQuery)
+          .catch(() => null)
+      )?.parked === 1,
     'the circuit breaker to hold the parked delivery',
   );
 }

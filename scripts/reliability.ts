@@ -1,5 +1,5 @@
 /**
- * `npm run reliability [-- options]`: the long form of the fault and hostile-input suite (issue 10). Runs every
+ * `npm run reliability [-- options]`: the long form of the fault and hostile-input suite. Runs every
  * scenario, each on a stack of its own, with larger counts than `npm test`; prints progress on stderr and the table on
  * stdout, and rewrites RELIABILITY.md. Exits 1 when any scenario found a problem.
  */
@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolveTemporalCli } from '../temporal/dev-server';
-import { runScenario, type ScenarioResult } from '../test/reliability/run-scenario';
+import { runScenario } from '../test/reliability/run-scenario';
+import type { ScenarioResult } from '../test/reliability/scenarios';
 import { renderReport } from '../test/reliability/report';
 import { LONG, SCENARIOS } from '../test/reliability/scenarios';
 import { problemsOf } from '../test/reliability/verdict';

@@ -18,6 +18,9 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
 fi
 
 npx tsc --noEmit -p .
+# Lint: floating promises, import circles, Node built-ins in workflow code; then formatting.
+npx eslint --max-warnings 0 .
+npx prettier --check --log-level warn .
 # The compiled build: tests that run the service as users do (npm start, the packed client library) use it.
 bash scripts/build.sh
 exec npx tsx test/run.ts "$@"

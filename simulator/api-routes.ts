@@ -50,26 +50,18 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SimulatorContext, r
     if (!isControlPath(request.url)) metas.set(request, { seq: ctx.state.nextSeq(), receivedAt: Date.now() });
   });
 
-  function respond(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    body: ParsedBody,
-    answer: Answer,
-    project: string | null,
-  ): FastifyReply {
+  /** Adds the request to the simulator's log with its answer (status 0: the connection was closed unanswered). */
+  function record(request: FastifyRequest, body: ParsedBody, answer: { status: number; response: unknown; project: string | null }) {
     const meta = metas.get(request) ?? { seq: ctx.state.nextSeq(), receivedAt: Date.now() };
+    const { status, response, project } = answer;
+    const entry = { seq: meta.seq, region, method: request.method, path: pathOf(request.url), receivedAt: meta.receivedAt, status, response, project };
+    ctx.state.record({ ...entry, body: body.ok ? body.value : null });
+    return meta;
+  }
+
+  function respond(request: FastifyRequest, reply: FastifyReply, body: ParsedBody, answer: Answer, project: string | null): FastifyReply {
     const path = pathOf(request.url);
-    ctx.state.record({
-      seq: meta.seq,
-      region,
-      method: request.method,
-      path,
-      body: body.ok ? body.value : null,
-      receivedAt: meta.receivedAt,
-      status: answer.status,
-      response: answer.body,
-      project,
-    });
+    const meta = record(request, body, { status: answer.status, response: answer.body, project });
     ctx.logger.debug(
       { region, seq: meta.seq, method: request.method, path, status: answer.status, project, ms: Date.now() - meta.receivedAt },
       'xtremepush simulator request',
@@ -85,8 +77,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SimulatorContext, r
 
     if (fault?.reset) {
       await ctx.delays.wait(fault.delayMs);
-      const meta = metas.get(request) ?? { seq: ctx.state.nextSeq(), receivedAt: Date.now() };
-      ctx.state.record({ seq: meta.seq, region, method: request.method, path, body: body.ok ? body.value : null, receivedAt: meta.receivedAt, status: 0, response: null, project: null });
+      record(request, body, { status: 0, response: null, project: null });
       reply.hijack();
       request.raw.socket.destroy();
       return reply;
@@ -112,8 +103,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: SimulatorContext, r
       return reply.code(error.statusCode ?? 500).send({ ok: false, error: error.message });
     }
     const status = error.statusCode ?? 500;
-    const answer =
-      status === 413 ? answers.bodyTooLarge() : status >= 400 && status < 500 ? answers.malformedBody() : answers.internal();
+    const answer = status === 413 ? answers.bodyTooLarge() : status >= 400 && status < 500 ? answers.malformedBody() : answers.internal();
     if (answer.status === 500) ctx.logger.error({ region, err: error.message }, 'xtremepush simulator internal error');
     return respond(request, reply, { ok: false }, applyErrorStyle(answer, ctx.errorStyle), null);
   });

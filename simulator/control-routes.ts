@@ -53,9 +53,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: SimulatorContex
     return ctx.state.hits(query.data);
   });
 
-  app.get('/__simulator/projects', async () =>
-    ctx.projects.list().map(({ region: r, project }) => ({ region: r, ...project, token: '***' })),
-  );
+  app.get('/__simulator/projects', async () => ctx.projects.list().map(({ region: r, project }) => ({ region: r, ...project, token: '***' })));
 
   app.post('/__simulator/faults', async (request, reply) => {
     const body = readBody(request.body, failNextSchema);

@@ -31,17 +31,11 @@ export function fail(code: number, message: string, errors?: string[], headers?:
 }
 
 export const answers = {
-  noAuthentication: () =>
-    fail(400, 'No authentication given: apptoken is required in the request body', ['apptoken is required']),
+  noAuthentication: () => fail(400, 'No authentication given: apptoken is required in the request body', ['apptoken is required']),
   authenticationFailed: () => fail(401, 'Authentication failed: the app token is not valid'),
-  oauthOnly: () =>
-    fail(
-      403,
-      'API access by app token is not authorised for this project: the project uses OAuth 2.0 only',
-    ),
+  oauthOnly: () => fail(403, 'API access by app token is not authorised for this project: the project uses OAuth 2.0 only'),
   badUri: (path: string) => fail(404, `Bad URI: ${path} is not an External API method`),
-  methodNotAllowed: (method: string) =>
-    fail(405, `Method not allowed: ${method}; External API methods only accept POST`, undefined, { Allow: 'POST' }),
+  methodNotAllowed: (method: string) => fail(405, `Method not allowed: ${method}; External API methods only accept POST`, undefined, { Allow: 'POST' }),
   malformedBody: () => fail(400, 'Malformed request: the body must be valid JSON', ['body is not valid JSON']),
   bodyNotObject: () => fail(400, 'Malformed request: the body must be a JSON object', ['body must be a JSON object']),
   bodyTooLarge: () => fail(413, `Request body too large: the limit is ${MAX_BODY_BYTES} bytes`),

@@ -12,16 +12,7 @@ import { startRegionServer, type RegionServer } from './server';
 import { SimulatorState } from './state';
 import type { Fault, HitFilter, Region, Simulator, SimulatorOptions, SimulatorProject } from './types';
 
-export type {
-  Fault,
-  HitFilter,
-  ReceivedRequest,
-  Region,
-  Simulator,
-  SimulatorHit,
-  SimulatorOptions,
-  SimulatorProject,
-} from './types';
+export type { Fault, HitFilter, ReceivedRequest, Region, Simulator, SimulatorHit, SimulatorOptions, SimulatorProject } from './types';
 export { REGIONS } from './types';
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {

@@ -8,17 +8,24 @@ import pino from 'pino';
 import { z } from 'zod';
 import { startSimulator } from './index';
 import type { Region, SimulatorProject } from './types';
+import { ConfigError } from '../errors';
+import { describeIssues } from '../errors/issues';
+import { runProcess, type RunningProcess } from '../runtime/run-process';
 
 /** Unset or empty env values take the default. */
 const blankAsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
 
-const port = (fallback: number) =>
-  z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(fallback));
+const port = (fallback: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(fallback));
 
 const tokenList = (fallback: string) =>
   z
     .preprocess(blankAsUnset, z.string().default(fallback))
-    .transform((raw) => raw.split(',').map((t) => t.trim()).filter((t) => t.length > 0))
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    )
     .pipe(z.array(z.string()).min(1, { error: 'must list at least one token' }));
 
 export const envSchema = z
@@ -39,13 +46,9 @@ export function projectsFor(region: Region, tokens: string[]): SimulatorProject[
   return tokens.map((token, i) => ({ name: `sandbox-${region}-${i + 1}`, token }));
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<RunningProcess> {
   const parsed = envSchema.safeParse(process.env);
-  const bootLogger = pino({ name: 'xtremepush-simulator' });
-  if (!parsed.success) {
-    bootLogger.fatal({ issues: z.prettifyError(parsed.error) }, 'invalid simulator environment');
-    process.exit(1);
-  }
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const env = parsed.data;
   const logger = pino({ name: 'xtremepush-simulator', level: env.LOG_LEVEL });
   const simulator = await startSimulator({
@@ -63,27 +66,7 @@ async function main(): Promise<void> {
     },
     'xtremepush simulator listening',
   );
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'xtremepush simulator stopping');
-    simulator.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'xtremepush simulator failed to close');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  return { logger, stop: () => simulator.close() };
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    pino({ name: 'xtremepush-simulator' }).fatal({ err }, 'xtremepush simulator failed to start');
-    process.exit(1);
-  });
-}
+if (require.main === module) runProcess(main);

@@ -25,13 +25,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function processApiRequest(
-  ctx: SimulatorContext,
-  region: Region,
-  httpMethod: string,
-  path: string,
-  body: ParsedBody,
-): Processed {
+export function processApiRequest(ctx: SimulatorContext, region: Region, httpMethod: string, path: string, body: ParsedBody): Processed {
   const method = methodForPath(path);
   if (!method) return rejected(answers.badUri(path));
   if (httpMethod !== 'POST') return rejected(answers.methodNotAllowed(httpMethod));

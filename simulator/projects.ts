@@ -18,9 +18,7 @@ export interface RegisteredProject {
 }
 
 export type TokenResolution =
-  | { kind: 'unknown' }
-  | { kind: 'own'; project: SimulatorProject }
-  | { kind: 'other-region'; project: SimulatorProject; region: Region };
+  { kind: 'unknown' } | { kind: 'own'; project: SimulatorProject } | { kind: 'other-region'; project: SimulatorProject; region: Region };
 
 export class ProjectRegistry {
   private readonly byToken = new Map<string, RegisteredProject>();

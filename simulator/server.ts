@@ -30,12 +30,7 @@ function urlOf(app: FastifyInstance, host: string): string {
   return `http://${shownHost}:${address.port}`;
 }
 
-export async function startRegionServer(
-  ctx: SimulatorContext,
-  region: Region,
-  host: string,
-  port: number,
-): Promise<RegionServer> {
+export async function startRegionServer(ctx: SimulatorContext, region: Region, host: string, port: number): Promise<RegionServer> {
   const app = buildRegionApp(ctx, region);
   try {
     await app.listen({ host, port });

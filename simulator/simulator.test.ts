@@ -100,34 +100,37 @@ test('field formats are checked: timestamp, value, consent_preferences', () =>
   }));
 
 test('authentication: missing apptoken 400, unknown 401, oauthOnly 403, revoked 401', () =>
-  withSimulator(async (sim) => {
-    const missing = await call(sim.urls.eu, HIT, event());
-    assert.equal(missing.status, 400);
-    assert.match(missing.json.message, /no authentication/i);
+  withSimulator(
+    async (sim) => {
+      const missing = await call(sim.urls.eu, HIT, event());
+      assert.equal(missing.status, 400);
+      assert.match(missing.json.message, /no authentication/i);
 
-    const unknown = await call(sim.urls.eu, HIT, { apptoken: 'nope', ...event() });
-    assert.equal(unknown.status, 401);
-    assert.equal(unknown.json.success, false);
-    assert.match(unknown.json.message, /authentication failed/i);
+      const unknown = await call(sim.urls.eu, HIT, { apptoken: 'nope', ...event() });
+      assert.equal(unknown.status, 401);
+      assert.equal(unknown.json.success, false);
+      assert.match(unknown.json.message, /authentication failed/i);
 
-    const oauth = await call(sim.urls.eu, HIT, { apptoken: 'oauth-token', ...event() });
-    assert.equal(oauth.status, 403);
-    assert.match(oauth.json.message, /not authorised/);
-    assert.match(oauth.json.message, /OAuth 2\.0/);
+      const oauth = await call(sim.urls.eu, HIT, { apptoken: 'oauth-token', ...event() });
+      assert.equal(oauth.status, 403);
+      assert.match(oauth.json.message, /not authorised/);
+      assert.match(oauth.json.message, /OAuth 2\.0/);
 
-    sim.setOauthOnly(EU.token, true);
-    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 403);
-    sim.setOauthOnly(EU.token, false);
-    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
+      sim.setOauthOnly(EU.token, true);
+      assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 403);
+      sim.setOauthOnly(EU.token, false);
+      assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
 
-    sim.revokeToken(EU.token);
-    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 401);
-    assert.equal(sim.hits().length, 1);
-    assert.deepEqual(
-      sim.received().map((r) => r.status),
-      [400, 401, 403, 403, 200, 401],
-    );
-  }, { eu: { projects: [EU, { name: 'new-eu', token: 'oauth-token', oauthOnly: true }] } }));
+      sim.revokeToken(EU.token);
+      assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 401);
+      assert.equal(sim.hits().length, 1);
+      assert.deepEqual(
+        sim.received().map((r) => r.status),
+        [400, 401, 403, 403, 200, 401],
+      );
+    },
+    { eu: { projects: [EU, { name: 'new-eu', token: 'oauth-token', oauthOnly: true }] } },
+  ));
 
 test('a token of the other region gets 200 success but lands in no project', () =>
   withSimulator(async (sim) => {
@@ -151,7 +154,10 @@ test('a batch is accepted whole and expands to one hit per event', () =>
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, { success: true, code: 200 });
     const hits = sim.hits();
-    assert.deepEqual(hits.map((h) => h.user_id), ['a', 'b', 'c']);
+    assert.deepEqual(
+      hits.map((h) => h.user_id),
+      ['a', 'b', 'c'],
+    );
     assert.ok(hits.every((h) => h.seq === hits[0].seq && h.project === EU.name));
     assert.equal(sim.hits({ event: 'sign_up' }).length, 1);
     assert.equal(sim.received().length, 1);
@@ -197,12 +203,15 @@ test('failNext(3, 503) answers three faults, then processing resumes', () =>
     const ok = await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() });
     assert.equal(ok.status, 200);
     assert.equal(sim.hits().length, 1);
-    assert.deepEqual(sim.received().map((r) => [r.status, r.project]), [
-      [503, null],
-      [503, null],
-      [503, null],
-      [200, EU.name],
-    ]);
+    assert.deepEqual(
+      sim.received().map((r) => [r.status, r.project]),
+      [
+        [503, null],
+        [503, null],
+        [503, null],
+        [200, EU.name],
+      ],
+    );
   }));
 
 test('a 429 fault carries Retry-After; a fault body replaces the envelope', () =>
@@ -259,45 +268,54 @@ test('close() does not wait for a long simulated delay', async () => {
 });
 
 test('a project rate limit answers 429 with Retry-After: 1', () =>
-  withSimulator(async (sim) => {
-    const statuses: number[] = [];
-    let retryAfter: string | null = null;
-    for (let i = 0; i < 5; i++) {
-      const res = await call(sim.urls.eu, HIT, { apptoken: 'limited', ...event() });
-      statuses.push(res.status);
-      if (res.status === 429) {
-        retryAfter = res.headers.get('retry-after');
-        assert.equal(res.json.code, 429);
-        assert.equal(res.json.success, false);
+  withSimulator(
+    async (sim) => {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res = await call(sim.urls.eu, HIT, { apptoken: 'limited', ...event() });
+        statuses.push(res.status);
+        if (res.status === 429) {
+          retryAfter = res.headers.get('retry-after');
+          assert.equal(res.json.code, 429);
+          assert.equal(res.json.success, false);
+        }
       }
-    }
-    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
-    assert.equal(retryAfter, '1');
-    assert.equal(sim.hits({ project: 'limited' }).length, 3);
-    // other projects are not limited
-    assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
-    await new Promise((r) => setTimeout(r, 1050));
-    assert.equal((await call(sim.urls.eu, HIT, { apptoken: 'limited', ...event() })).status, 200);
-  }, { eu: { projects: [EU, { name: 'limited', token: 'limited', rateLimitPerSecond: 3 }] } }));
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+      assert.equal(retryAfter, '1');
+      assert.equal(sim.hits({ project: 'limited' }).length, 3);
+      // other projects are not limited
+      assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
+      await new Promise((r) => setTimeout(r, 1050));
+      assert.equal((await call(sim.urls.eu, HIT, { apptoken: 'limited', ...event() })).status, 200);
+    },
+    { eu: { projects: [EU, { name: 'limited', token: 'limited', rateLimitPerSecond: 3 }] } },
+  ));
 
 test("errorStyle 'envelope' answers 400/401/403 with HTTP 200 and the code in the body", () =>
-  withSimulator(async (sim) => {
-    const unknown = await call(sim.urls.eu, HIT, { apptoken: 'nope', ...event() });
-    assert.equal(unknown.status, 200);
-    assert.equal(unknown.json.success, false);
-    assert.equal(unknown.json.code, 401);
-    const invalid = await call(sim.urls.eu, HIT, { apptoken: EU.token, event: 'x' });
-    assert.equal(invalid.status, 200);
-    assert.equal(invalid.json.code, 400);
-    assert.deepEqual(invalid.json.errors, ['user_id is required']);
-    const oauth = await call(sim.urls.eu, HIT, { apptoken: 'oauth', ...event() });
-    assert.equal(oauth.status, 200);
-    assert.equal(oauth.json.code, 403);
-    assert.equal((await call(sim.urls.eu, '/api/external/nope/nope', {})).status, 404);
-    assert.equal((await call(sim.urls.eu, HIT, undefined, { method: 'GET' })).status, 405);
-    assert.equal(sim.hits().length, 0);
-    assert.deepEqual(sim.received().map((r) => r.status), [200, 200, 200, 404, 405]);
-  }, { errorStyle: 'envelope', eu: { projects: [EU, { name: 'o', token: 'oauth', oauthOnly: true }] } }));
+  withSimulator(
+    async (sim) => {
+      const unknown = await call(sim.urls.eu, HIT, { apptoken: 'nope', ...event() });
+      assert.equal(unknown.status, 200);
+      assert.equal(unknown.json.success, false);
+      assert.equal(unknown.json.code, 401);
+      const invalid = await call(sim.urls.eu, HIT, { apptoken: EU.token, event: 'x' });
+      assert.equal(invalid.status, 200);
+      assert.equal(invalid.json.code, 400);
+      assert.deepEqual(invalid.json.errors, ['user_id is required']);
+      const oauth = await call(sim.urls.eu, HIT, { apptoken: 'oauth', ...event() });
+      assert.equal(oauth.status, 200);
+      assert.equal(oauth.json.code, 403);
+      assert.equal((await call(sim.urls.eu, '/api/external/nope/nope', {})).status, 404);
+      assert.equal((await call(sim.urls.eu, HIT, undefined, { method: 'GET' })).status, 405);
+      assert.equal(sim.hits().length, 0);
+      assert.deepEqual(
+        sim.received().map((r) => r.status),
+        [200, 200, 200, 404, 405],
+      );
+    },
+    { errorStyle: 'envelope', eu: { projects: [EU, { name: 'o', token: 'oauth', oauthOnly: true }] } },
+  ));
 
 test('read-only diagnostic methods answer data and create nothing', () =>
   withSimulator(async (sim) => {
@@ -367,7 +385,10 @@ test('bad URIs are 404, GET on a method is 405, malformed bodies are 400, huge o
     assert.equal(huge.status, 413);
     assert.equal(huge.json.code, 413);
     assert.equal(sim.hits().length, 0);
-    assert.deepEqual(sim.received().map((r) => r.status), [404, 405, 400, 400, 413]);
+    assert.deepEqual(
+      sim.received().map((r) => r.status),
+      [404, 405, 400, 400, 413],
+    );
   }));
 
 test('HTTP control routes: received (tokens redacted), hits, faults, reset', () =>
@@ -462,7 +483,10 @@ test('a reset fault closes the connection without an answer, recorded with statu
   withSimulator(async (sim) => {
     sim.failNext(1, { status: 503, reset: true });
     await assert.rejects(call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() }));
-    assert.deepEqual(sim.received().map((r) => r.status), [0]);
+    assert.deepEqual(
+      sim.received().map((r) => r.status),
+      [0],
+    );
     assert.equal(sim.hits().length, 0);
     assert.equal((await call(sim.urls.eu, HIT, { apptoken: EU.token, ...event() })).status, 200);
   }));

@@ -34,10 +34,7 @@ export async function call(
 }
 
 /** Starts a simulator with one EU and one US project, runs `fn`, always closes it. */
-export async function withSimulator(
-  fn: (sim: Simulator) => Promise<void>,
-  options: SimulatorOptions = {},
-): Promise<void> {
+export async function withSimulator(fn: (sim: Simulator) => Promise<void>, options: SimulatorOptions = {}): Promise<void> {
   const sim = await startSimulator({
     ...options,
     eu: { projects: [EU], ...options.eu },

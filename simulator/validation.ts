@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { AcceptedEvent } from './state';
+import { describeIssues, fieldPath } from '../errors/issues';
 
 export const MAX_BATCH_EVENTS = 1000;
 
@@ -15,19 +16,16 @@ export function isValidTimestamp(value: string): boolean {
   if (!m) return false;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const sameDate =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const sameDate = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
   const offsetOk = m[7] === undefined || (Number(m[7]) <= 14 && Number(m[8]) < 60);
   return sameDate && hour < 24 && minute < 60 && second < 60 && offsetOk;
 }
 
-const required = (what: string) => (iss: { input: unknown }) =>
-  iss.input === undefined ? 'is required' : `must be ${what}`;
+const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'is required' : `must be ${what}`);
 
 const nonEmptyString = z.string({ error: required('a string') }).min(1, { error: 'must not be empty' });
 
-const plainObject = (what: string) =>
-  z.record(z.string(), z.unknown(), { error: required(what) });
+const plainObject = (what: string) => z.record(z.string(), z.unknown(), { error: required(what) });
 
 const consentPreferences = z.record(
   z.string(),
@@ -73,18 +71,9 @@ const campaignId = z.union([z.string().min(1), z.number()], { error: required('a
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || 'body';
-}
-
+/** Xtremepush's wording: `events[3].user_id is required`. */
 function issuesOf(error: z.ZodError, prefix: readonly PropertyKey[] = []): string[] {
-  return error.issues.map((issue) => `${formatPath([...prefix, ...issue.path])} ${issue.message}`);
+  return describeIssues(error, { prefix: fieldPath(prefix), root: 'body', separator: ' ' });
 }
 
 function toAccepted(e: z.infer<typeof eventSchema>): AcceptedEvent {

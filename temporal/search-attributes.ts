@@ -18,7 +18,8 @@ export async function missingSearchAttributes(client: Client): Promise<string[]>
     try {
       await client.workflow.count(`${key.name} = 'signal-xtremepush-check'`);
     } catch (error) {
-      if (!/search attribute|not defined|unknown|invalid/i.test((error as Error).message + String((error as { cause?: Error }).cause?.message ?? ''))) throw error;
+      if (!/search attribute|not defined|unknown|invalid/i.test((error as Error).message + String((error as { cause?: Error }).cause?.message ?? '')))
+        throw error;
       missing.push(key.name);
     }
   }

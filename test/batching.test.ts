@@ -64,7 +64,12 @@ async function outcomeOf(stack: TestStack, workflowId: string): Promise<string |
 }
 
 const parkedCount = async (stack: TestStack) =>
-  (await stack.service.client.workflow.getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush')).query(circuitStateQuery).catch(() => null))?.parked ?? 0;
+  (
+    await stack.service.client.workflow
+      .getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush'))
+      .query(circuitStateQuery)
+      .catch(() => null)
+  )?.parked ?? 0;
 
 describe('events of one /v1/batch request share Xtremepush requests', () => {
   let stack: TestStack;
@@ -107,7 +112,9 @@ describe('events of one /v1/batch request share Xtremepush requests', () => {
 
       const requests = requestsFor(stack, batch);
       const refused = requests.filter((r) => r.status === 400);
-      t.diagnostic(`${requests.length} requests for ${batch.length} events (${refused.length} refused: ${refused.map((r) => usersIn(r).length).join(', ')} events)`);
+      t.diagnostic(
+        `${requests.length} requests for ${batch.length} events (${refused.length} refused: ${refused.map((r) => usersIn(r).length).join(', ')} events)`,
+      );
       assert.ok(requests.length < batch.length, `${requests.length} requests for ${batch.length} events`);
       assert.ok(
         refused.some((r) => usersIn(r).length > 1),
@@ -154,7 +161,11 @@ describe('events of one /v1/batch request share Xtremepush requests', () => {
     for (const u of batch) assert.equal(stack.simulator.hits({ user_id: u }).length, 1, `${u} delivered exactly once`);
 
     const requests = requestsFor(stack, batch);
-    assert.equal(requests.reduce((n, r) => n + usersIn(r).length, 0), batch.length, 'each event was carried by exactly one request');
+    assert.equal(
+      requests.reduce((n, r) => n + usersIn(r).length, 0),
+      batch.length,
+      'each event was carried by exactly one request',
+    );
     const ratio = requests.length / batch.length;
     t.diagnostic(`requests per event: ${requests.length} / ${batch.length} = ${ratio.toFixed(3)} (sizes ${requests.map((r) => usersIn(r).length).join(', ')})`);
     assert.ok(ratio < 1, `${requests.length} requests for ${batch.length} events`);

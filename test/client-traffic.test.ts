@@ -103,7 +103,10 @@ describe('unsubscribe holds', () => {
     assert.equal(await outcome({ userId, event: 'Product Viewed', context: refused }), 'dropped: consent');
     assert.equal(await outcome({ userId, event: 'Product Added', context: granted }), 'delivered');
     assert.equal(await outcome({ userId, event: 'Checkout Started', context: granted }), 'delivered', 'the opt-in holds for later events');
-    assert.deepEqual(stack.simulator.hits({ user_id: userId }).map((h) => h.event), ['sign_up', 'add_to_cart', 'checkout_started']);
+    assert.deepEqual(
+      stack.simulator.hits({ user_id: userId }).map((h) => h.event),
+      ['sign_up', 'add_to_cart', 'checkout_started'],
+    );
   });
 });
 

@@ -56,7 +56,10 @@ describe('payload encryption', () => {
     const trackId = await send(stack, '/v1/track', { userId: USER_ID, event: 'Order Completed', properties: { revenue: 5 }, context: MARKETING_GRANTED });
     const result = await stack.service.deliveries.result(trackId);
     assert.equal(result.outcome, 'delivered');
-    assert.deepEqual(stack.simulator.hits({ user_id: USER_ID }).map((hit) => hit.user_attributes?.email), [EMAIL]);
+    assert.deepEqual(
+      stack.simulator.hits({ user_id: USER_ID }).map((hit) => hit.user_attributes?.email),
+      [EMAIL],
+    );
 
     // A client without the codec: what anyone reading Temporal's storage (or the UI without the codec endpoint) sees.
     const plainClient = new Client({ connection: stack.service.client.connection, namespace: 'default' });
@@ -88,12 +91,18 @@ describe('codec endpoint', () => {
     const body = (await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
     assert.equal(body.payloads.length, payloads.length);
     const texts = body.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8'));
-    assert.ok(texts.some((t) => t.includes(EMAIL)), 'the decoded payloads hold the email');
+    assert.ok(
+      texts.some((t) => t.includes(EMAIL)),
+      'the decoded payloads hold the email',
+    );
     assert.ok(body.payloads.every((p) => Buffer.from(p.metadata.encoding!, 'base64').toString() !== 'binary/encrypted'));
   });
 
   test('encode gives payloads that decode back', async () => {
-    const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from(JSON.stringify({ email: EMAIL })).toString('base64') };
+    const plain = {
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from(JSON.stringify({ email: EMAIL })).toString('base64'),
+    };
     const auth = { authorization: `Bearer ${TOKEN}` };
     const encodedRes = await codecRequest('encode', { payloads: [plain] }, auth);
     assert.equal(encodedRes.status, 200);

@@ -160,9 +160,9 @@ function copiedFromContext(stage: DockerfileStage): string[] {
 }
 
 function hasTypeScript(dir: string): boolean {
-  return fs.readdirSync(dir, { withFileTypes: true }).some((entry) =>
-    entry.isDirectory() ? hasTypeScript(path.join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'),
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .some((entry) => (entry.isDirectory() ? hasTypeScript(path.join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')));
 }
 
 describe('docker-compose.yml: Compose Specification schema', () => {
@@ -184,9 +184,18 @@ describe('docker-compose.yml: Compose Specification schema', () => {
     doc.servces = {};
     doc.services.api.ports = '8080:8080';
     const errors = schemaErrors(validate, doc);
-    assert.ok(errors.some((e) => e.startsWith('/services/worker ') && e.includes('"additionalProperty":"stop_grace_periode"')), errors.join('\n'));
-    assert.ok(errors.some((e) => e.startsWith('/ ') && e.includes('"additionalProperty":"servces"')), errors.join('\n'));
-    assert.ok(errors.some((e) => e.startsWith('/services/api/ports must be array')), errors.join('\n'));
+    assert.ok(
+      errors.some((e) => e.startsWith('/services/worker ') && e.includes('"additionalProperty":"stop_grace_periode"')),
+      errors.join('\n'),
+    );
+    assert.ok(
+      errors.some((e) => e.startsWith('/ ') && e.includes('"additionalProperty":"servces"')),
+      errors.join('\n'),
+    );
+    assert.ok(
+      errors.some((e) => e.startsWith('/services/api/ports must be array')),
+      errors.join('\n'),
+    );
   });
 
   test('the stack has PostgreSQL, the Temporal server and its setup jobs, the Web UI, the API and the worker', () => {
@@ -264,10 +273,21 @@ describe('docker-compose.yml and Dockerfile: images and entry points', () => {
 
   test('the Dockerfile is multi-stage, runs as a non-root user, and its runtime carries no compiler', () => {
     assert.ok(buildStage, 'a build stage');
-    assert.ok(runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=build\b.*dist/.test(i.args)), 'the runtime stage takes dist/ from the build stage');
-    assert.ok(runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=\w+ \/app\/node_modules/.test(i.args)), 'the runtime stage takes node_modules from a stage');
-    const installs = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'RUN' && /npm install/.test(i.args)).map((i) => ({ stage: s.name, args: i.args })));
-    assert.ok(installs.some((i) => i.stage !== 'build' && /--omit=dev/.test(i.args)), 'the runtime dependencies are installed without dev dependencies');
+    assert.ok(
+      runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=build\b.*dist/.test(i.args)),
+      'the runtime stage takes dist/ from the build stage',
+    );
+    assert.ok(
+      runtime.instructions.some((i) => i.keyword === 'COPY' && /--from=\w+ \/app\/node_modules/.test(i.args)),
+      'the runtime stage takes node_modules from a stage',
+    );
+    const installs = stages.flatMap((s) =>
+      s.instructions.filter((i) => i.keyword === 'RUN' && /npm install/.test(i.args)).map((i) => ({ stage: s.name, args: i.args })),
+    );
+    assert.ok(
+      installs.some((i) => i.stage !== 'build' && /--omit=dev/.test(i.args)),
+      'the runtime dependencies are installed without dev dependencies',
+    );
     assert.ok(!copiedFromContext(runtime).some((source) => source.endsWith('.ts') || !source.includes('.')), 'the runtime stage copies no sources');
     const user = runtime.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args;
     assert.ok(user && !['root', '0'].includes(user.split(':')[0]!), `runtime user: ${user}`);
@@ -280,7 +300,11 @@ describe('docker-compose.yml and Dockerfile: images and entry points', () => {
       const context = path.resolve(ROOT, build.context);
       assert.equal(context, ROOT);
       assert.ok(fs.existsSync(path.join(context, build.dockerfile ?? 'Dockerfile')), 'the Dockerfile exists');
-      if (build.target) assert.ok(stages.some((s) => s.name === build.target), `the Dockerfile has a stage ${build.target}`);
+      if (build.target)
+        assert.ok(
+          stages.some((s) => s.name === build.target),
+          `the Dockerfile has a stage ${build.target}`,
+        );
       assert.deepEqual(service.command, ['node', ENTRY_POINTS[name]], 'plain node on the compiled build');
       const source = sourceOf(ENTRY_POINTS[name]);
       assert.ok(fs.existsSync(path.join(ROOT, source)), `${source} exists`);
@@ -323,7 +347,10 @@ describe('docker-compose.yml and Dockerfile: images and entry points', () => {
       'the API serves GET /health',
     );
     const port = environmentOf(api).API_PORT;
-    assert.ok((api.ports as string[]).some((p) => p.endsWith(`:${port}`)), `a published port targets API_PORT ${port}`);
+    assert.ok(
+      (api.ports as string[]).some((p) => p.endsWith(`:${port}`)),
+      `a published port targets API_PORT ${port}`,
+    );
     // The worker's shutdownGraceTime (worker/create-worker.ts) is 30s; compose must wait longer before SIGKILL.
     assert.ok(durationMs(doc.services.worker.stop_grace_period) > 30_000, doc.services.worker.stop_grace_period);
   });
@@ -367,8 +394,14 @@ describe('docker-compose.yml: the service accepts the environment it is given', 
     const api = interpolateDoc(readCompose(), env).services.api as Doc;
     const config = loadConfig(environmentOf(api), '/app');
     assert.equal(config.integrations[0]!.region, 'us');
-    assert.deepEqual(config.webhooks.map((w) => w.name), ['main']);
-    assert.deepEqual(config.temporal.payloadEncryptionKeys?.map((k) => k.id), ['k1']);
+    assert.deepEqual(
+      config.webhooks.map((w) => w.name),
+      ['main'],
+    );
+    assert.deepEqual(
+      config.temporal.payloadEncryptionKeys?.map((k) => k.id),
+      ['k1'],
+    );
     assert.equal(config.codecServer.token, env.CODEC_SERVER_TOKEN);
     assert.equal(config.delivery.circuitProbeIntervalMs, 45_000);
     assert.equal(config.temporal.namespace, 'deliveries');

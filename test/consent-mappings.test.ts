@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../config/load';
+import { loadConfig } from '../config/load';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, send, startTestStack, type StoreKind, type TestStack } from './harness';
+import { ConfigError } from '../errors';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sxp-mappings-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -206,10 +207,10 @@ describe('several integrations', () => {
     const userId = id('multi');
     const res = await stack.post('/v1/track', { userId, event: 'Order Completed', context: MARKETING_GRANTED });
     assert.equal(res.status, 200);
-    assert.deepEqual(
-      res.body.deliveries.map((d: { workflowId: string }) => d.workflowId.split('-').slice(0, 3).join('-')).sort(),
-      ['deliver-shop-eu', 'deliver-shop-us'],
-    );
+    assert.deepEqual(res.body.deliveries.map((d: { workflowId: string }) => d.workflowId.split('-').slice(0, 3).join('-')).sort(), [
+      'deliver-shop-eu',
+      'deliver-shop-us',
+    ]);
     await Promise.all(res.body.deliveries.map((d: { workflowId: string }) => stack.service.deliveries.result(d.workflowId)));
     const hits = stack.simulator.hits({ user_id: userId });
     assert.deepEqual(hits.map((h) => `${h.region}:${h.project}:${h.event}`).sort(), ['eu:eu-project:purchase', 'us:us-project:purchase_us']);

@@ -22,8 +22,7 @@ async function sendAndWait(path: string, body: Record<string, unknown>) {
 }
 
 /** Requests the simulator received for one user, in arrival order. */
-const receivedFor = (userId: string) =>
-  stack.simulator.received().filter((r) => (r.body as { user_id?: string } | null)?.user_id === userId);
+const receivedFor = (userId: string) => stack.simulator.received().filter((r) => (r.body as { user_id?: string } | null)?.user_id === userId);
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.then(
@@ -35,7 +34,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   return error.cause;
 }
 
-describe('seed 000 example', () => {
+describe('the README example: identify, then purchase', () => {
   test('identify then Order Completed reaches Xtremepush as exactly the documented hit', async () => {
     const identified = await sendAndWait('/v1/identify', {
       userId: 'crm-12345',
@@ -177,7 +176,10 @@ describe('invalid input', () => {
     });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body.rejected, [{ index: 1, problems: ['batch[1].event: is required'] }]);
-    assert.deepEqual(res.body.deliveries.map((d: { workflowId: string }) => d.workflowId), [deliveryWorkflowId('xtremepush', good)]);
+    assert.deepEqual(
+      res.body.deliveries.map((d: { workflowId: string }) => d.workflowId),
+      [deliveryWorkflowId('xtremepush', good)],
+    );
     assert.equal((await stack.service.deliveries.result(deliveryWorkflowId('xtremepush', good))).outcome, 'delivered');
     await assert.rejects(stack.service.client.workflow.getHandle(deliveryWorkflowId('xtremepush', bad)).describe(), WorkflowNotFoundError);
   });
@@ -191,7 +193,13 @@ describe('invalid input', () => {
     });
     assert.equal(res.status, 200);
     await Promise.all(res.body.deliveries.map((d: { workflowId: string }) => stack.service.deliveries.result(d.workflowId)));
-    assert.deepEqual(stack.simulator.hits({ user_id: 'batch-ok' }).map((h) => h.event).sort(), ['page_view', 'product_viewed']);
+    assert.deepEqual(
+      stack.simulator
+        .hits({ user_id: 'batch-ok' })
+        .map((h) => h.event)
+        .sort(),
+      ['page_view', 'product_viewed'],
+    );
   });
 });
 

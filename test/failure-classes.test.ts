@@ -26,8 +26,7 @@ async function outcomeOf(stack: TestStack, workflowId: string): Promise<string |
   return description.searchAttributes.XpOutcome?.[0] as string | undefined;
 }
 
-const parked = (stack: TestStack, workflowId: string) =>
-  eventually(async () => (await outcomeOf(stack, workflowId)) === 'parked', `${workflowId} to park`);
+const parked = (stack: TestStack, workflowId: string) => eventually(async () => (await outcomeOf(stack, workflowId)) === 'parked', `${workflowId} to park`);
 
 describe('auth failures park the delivery until the credentials work again', () => {
   const TOKEN = 'rotating-token-31c7';
@@ -77,7 +76,13 @@ describe('auth failures park the delivery until the credentials work again', () 
     assert.equal(res.status, 200);
     const workflowIds: string[] = res.body.deliveries.map((d: { workflowId: string }) => d.workflowId);
     await eventually(
-      async () => (await stack.service.client.workflow.getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush')).query(circuitStateQuery).catch(() => null))?.parked === 100,
+      async () =>
+        (
+          await stack.service.client.workflow
+            .getHandle(circuitWorkflowId(stack.env.TEMPORAL_TASK_QUEUE!, 'xtremepush'))
+            .query(circuitStateQuery)
+            .catch(() => null)
+        )?.parked === 100,
       'all 100 deliveries to park',
       60_000,
     );
@@ -158,7 +163,7 @@ describe('other failure classes', () => {
   });
 });
 
-test('started with the other region\'s token, nothing is sent: every delivery parks naming the region, and is delivered once the setting is fixed', async () => {
+test("started with the other region's token, nothing is sent: every delivery parks naming the region, and is delivered once the setting is fixed", async () => {
   // A US project's token on the EU host: event hits would be accepted there and land in no project.
   const other = await startTestStack({ env: { XTREMEPUSH_APP_TOKEN: US_TOKEN, CIRCUIT_PROBE_INTERVAL: '1s' } });
   try {

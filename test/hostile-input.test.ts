@@ -31,8 +31,16 @@ describe('the ingest API', () => {
     ['a NUL byte in traits', JSON.stringify({ userId: 'crm-1', traits: { name: 'a\u0000b' } }), /^traits\.name: contains a NUL character/],
     ['a lone surrogate in traits', '{"userId":"crm-1","traits":{"name":"\\ud800"}}', /^traits\.name: is not valid Unicode/],
     ['a lone surrogate in messageId', '{"userId":"crm-1","event":"Signed Up","messageId":"m-\\udc00"}', /^messageId: is not valid Unicode/],
-    ['a __proto__ property', '{"userId":"crm-1","event":"Signed Up","properties":{"__proto__":{"x":1}}}', /^properties\.__proto__: the property name __proto__ is not allowed/],
-    ['JSON nested 20,000 deep', `{"userId":"crm-1","event":"x","properties":{"deep":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`, /nested deeper than 32 levels|not valid JSON/],
+    [
+      'a __proto__ property',
+      '{"userId":"crm-1","event":"Signed Up","properties":{"__proto__":{"x":1}}}',
+      /^properties\.__proto__: the property name __proto__ is not allowed/,
+    ],
+    [
+      'JSON nested 20,000 deep',
+      `{"userId":"crm-1","event":"x","properties":{"deep":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`,
+      /nested deeper than 32 levels|not valid JSON/,
+    ],
   ];
   for (const [name, body, problem] of cases) {
     test(`${name}: 4xx naming it`, async () => {
@@ -56,9 +64,18 @@ describe('the ingest API', () => {
     const res = await raw('/v1/batch', body);
     assert.equal(res.status, 200);
     const answer = (await res.json()) as { deliveries: Array<{ workflowId: string }>; rejected: Array<{ index: number }> };
-    assert.deepEqual(answer.rejected.map((r) => r.index), [1, 2, 3]);
+    assert.deepEqual(
+      answer.rejected.map((r) => r.index),
+      [1, 2, 3],
+    );
     await Promise.all(answer.deliveries.map((d) => stack.service.deliveries.result(d.workflowId)));
-    assert.deepEqual(stack.simulator.hits({ user_id: userId }).map((h) => h.event).sort(), ['page_view', 'sign_up']);
+    assert.deepEqual(
+      stack.simulator
+        .hits({ user_id: userId })
+        .map((h) => h.event)
+        .sort(),
+      ['page_view', 'sign_up'],
+    );
     assert.equal(({} as { polluted?: boolean }).polluted, undefined);
   });
 
@@ -78,7 +95,10 @@ describe('the webhook receiver', () => {
   const post = (path: string, body: string) => raw(path, body, `Bearer ${HOOKS.auth.token}`);
 
   test("a NUL in a message event's error_message: 400 naming it, nothing recorded", async () => {
-    const res = await post('/webhooks/xtremepush/main', JSON.stringify({ event: 'message_failure', time: 1767225600, properties: { error_message: 'bounce\u0000' } }));
+    const res = await post(
+      '/webhooks/xtremepush/main',
+      JSON.stringify({ event: 'message_failure', time: 1767225600, properties: { error_message: 'bounce\u0000' } }),
+    );
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: string }).error, /properties\.error_message: contains a NUL character/);
   });

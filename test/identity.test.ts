@@ -44,7 +44,13 @@ for (const store of ['postgres', 'embedded'] as StoreKind[]) {
       const workflowIds = [];
       for (const second of [3, 1, 2]) {
         workflowIds.push(
-          await send(stack, '/v1/track', { anonymousId, event: 'Product Viewed', properties: { n: second }, timestamp: at(second), context: MARKETING_GRANTED }),
+          await send(stack, '/v1/track', {
+            anonymousId,
+            event: 'Product Viewed',
+            properties: { n: second },
+            timestamp: at(second),
+            context: MARKETING_GRANTED,
+          }),
         );
       }
       for (const workflowId of workflowIds) await held(stack, workflowId);
@@ -104,10 +110,16 @@ for (const store of ['postgres', 'embedded'] as StoreKind[]) {
         .flat()
         .filter((w): w is string => w !== null);
       const results = await Promise.all(workflowIds.map((w) => result(stack, w)));
-      assert.ok(results.every((r) => r.outcome === 'delivered'), JSON.stringify(results.filter((r) => r.outcome !== 'delivered')));
+      assert.ok(
+        results.every((r) => r.outcome === 'delivered'),
+        JSON.stringify(results.filter((r) => r.outcome !== 'delivered')),
+      );
       for (const { userId } of rounds) {
         assert.deepEqual(
-          stack.simulator.hits({ user_id: userId }).map((h) => h.event).sort(),
+          stack.simulator
+            .hits({ user_id: userId })
+            .map((h) => h.event)
+            .sort(),
           ['add_to_cart', 'checkout_started', 'product_viewed'],
         );
       }

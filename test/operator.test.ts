@@ -21,7 +21,9 @@ describe('inspect', () => {
   test('shows the event as received, the hit as sent without the token, the first and last attempts and the outcome', async () => {
     const messageId = id('msg');
     stack.simulator.failNext(2, { status: 503 });
-    await settle(await send(stack, '/v1/track', { messageId, userId: 'crm-77', event: 'Order Completed', properties: { order_id: 'ORD-7' }, context: MARKETING_GRANTED }));
+    await settle(
+      await send(stack, '/v1/track', { messageId, userId: 'crm-77', event: 'Order Completed', properties: { order_id: 'ORD-7' }, context: MARKETING_GRANTED }),
+    );
     const { code, stdout } = await runCli(['inspect', messageId], stack.env);
     assert.equal(code, 0, stdout);
     assert.match(stdout, /received: .*"event":"Order Completed"/);
@@ -82,7 +84,11 @@ describe('preview with the embedded store, the service running', () => {
   test("reads the user's stored traits through the running service, which owns the store", async () => {
     const userId = id('preview');
     await settle(await send(embedded, '/v1/identify', { userId, traits: { email: 'stored@example.com' } }));
-    const { code, stdout, stderr } = await runCli(['preview'], embedded.env, JSON.stringify({ type: 'track', userId, event: 'Signed Up', context: MARKETING_GRANTED }));
+    const { code, stdout, stderr } = await runCli(
+      ['preview'],
+      embedded.env,
+      JSON.stringify({ type: 'track', userId, event: 'Signed Up', context: MARKETING_GRANTED }),
+    );
     assert.equal(code, 0, stderr);
     assert.match(stderr, /stored data read by the running service/);
     assert.match(stdout, /stitching: user .*: stored traits and consent read from the identity store/);
@@ -177,6 +183,9 @@ describe('stats and the documented queries', () => {
     assert.ok(!(await ids(`XpEvent = 'purchase' AND XpOutcome = 'delivered'`)).includes(badRequest));
     const bySource = await ids(`XpIntegration = 'xtremepush' AND XpSourceEvent = 'Order Completed'`);
     assert.ok([consentDrop, badRequest, purchase].every((w) => bySource.includes(w)));
-    assert.equal(deliveryQuery({ outcome: 'parked', failureClass: 'auth', since: '2026-01-01T00:00:00Z' }), "WorkflowType = 'deliverEvent' AND XpOutcome = 'parked' AND XpFailureClass = 'auth' AND StartTime >= '2026-01-01T00:00:00.000Z'");
+    assert.equal(
+      deliveryQuery({ outcome: 'parked', failureClass: 'auth', since: '2026-01-01T00:00:00Z' }),
+      "WorkflowType = 'deliverEvent' AND XpOutcome = 'parked' AND XpFailureClass = 'auth' AND StartTime >= '2026-01-01T00:00:00.000Z'",
+    );
   });
 });

@@ -136,7 +136,9 @@ function installPromtool(): Promtool {
   for (const args of steps) {
     const run = spawnSync('apt-get', args, { env, encoding: 'utf8', timeout: 300_000 });
     if (run.status !== 0) {
-      return { missing: `promtool is not installed and apt-get ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}): ${run.stderr?.trim().slice(-500) ?? ''}` };
+      return {
+        missing: `promtool is not installed and apt-get ${args[0]} failed (${run.error?.message ?? `exit ${run.status}`}): ${run.stderr?.trim().slice(-500) ?? ''}`,
+      };
     }
   }
   const found = findPromtool();
@@ -203,7 +205,8 @@ interface AlertTests {
 }
 
 const readDashboard = () => JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
-const readAlerts = () => (YAML.parse(fs.readFileSync(path.join(ROOT, ALERTS_FILE), 'utf8')) as { groups: Array<{ rules: AlertRule[] }> }).groups.flatMap((g) => g.rules);
+const readAlerts = () =>
+  (YAML.parse(fs.readFileSync(path.join(ROOT, ALERTS_FILE), 'utf8')) as { groups: Array<{ rules: AlertRule[] }> }).groups.flatMap((g) => g.rules);
 const readAlertTests = () => YAML.parse(fs.readFileSync(path.join(ROOT, ALERTS_TEST_FILE), 'utf8')) as AlertTests;
 const queryPanels = (dashboard: Dashboard) => dashboard.panels.filter((p) => p.type !== 'row');
 
@@ -232,9 +235,16 @@ describe('ops: Grafana dashboard and Prometheus alerts', () => {
   });
 
   test('every alert has a severity, says what to do, and fires in a unit test', () => {
-    const firing = new Set(readAlertTests().tests.flatMap((group) => (group.alert_rule_test ?? []).filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => c.alertname)));
+    const firing = new Set(
+      readAlertTests().tests.flatMap((group) => (group.alert_rule_test ?? []).filter((c) => (c.exp_alerts ?? []).length > 0).map((c) => c.alertname)),
+    );
     const alerts = readAlerts();
-    assert.deepEqual(alerts.map((a) => a.alert).sort(), ['XtremepushDeliveriesParked', 'XtremepushDeliveryFailureRatioHigh', 'XtremepushDeliveryLatencyHigh', 'XtremepushNothingDelivered']);
+    assert.deepEqual(alerts.map((a) => a.alert).sort(), [
+      'XtremepushDeliveriesParked',
+      'XtremepushDeliveryFailureRatioHigh',
+      'XtremepushDeliveryLatencyHigh',
+      'XtremepushNothingDelivered',
+    ]);
     for (const rule of alerts) {
       assert.ok(['critical', 'warning'].includes(rule.labels?.severity ?? ''), `${rule.alert}: severity`);
       assert.ok(rule.for, `${rule.alert}: a "for" so one evaluation does not page`);
@@ -300,8 +310,17 @@ describe('ops: Grafana dashboard and Prometheus alerts', () => {
         for (const name of metricNames(target.expr)) used.add(name);
       }
     }
-    const families = [...Object.keys(SXP_COUNTERS), ...Object.keys(SXP_HISTOGRAMS), 'temporal_worker_task_slots_available', 'temporal_workflow_task_schedule_to_start_latency'];
-    for (const family of families) assert.ok([...used].some((name) => name === family || histogramSeries(family).includes(name)), `no panel shows ${family}`);
+    const families = [
+      ...Object.keys(SXP_COUNTERS),
+      ...Object.keys(SXP_HISTOGRAMS),
+      'temporal_worker_task_slots_available',
+      'temporal_workflow_task_schedule_to_start_latency',
+    ];
+    for (const family of families)
+      assert.ok(
+        [...used].some((name) => name === family || histogramSeries(family).includes(name)),
+        `no panel shows ${family}`,
+      );
     const quantiles = queryPanels(dashboard)
       .flatMap((p) => p.targets ?? [])
       .filter((target) => target.expr.includes('sxp_delivery_latency_bucket'))

@@ -35,7 +35,10 @@ describe('the production dependency tree', () => {
     for (const forbidden of ['typescript', 'tsx', 'esbuild']) assert.deepEqual(named(forbidden), [], `${forbidden} is a production dependency`);
     const bundler = ['webpack', '@swc/core', 'swc-loader'].flatMap(named);
     t.diagnostic(`bundler packages that remain (the worker package's own, unused with the prebuilt bundle): ${bundler.join('; ')}`);
-    assert.ok(bundler.every((trail) => trail.startsWith('@temporalio/worker > ')), bundler.join('; '));
+    assert.ok(
+      bundler.every((trail) => trail.startsWith('@temporalio/worker > ')),
+      bundler.join('; '),
+    );
   });
 });
 
@@ -51,7 +54,7 @@ describe('the client library, packed and installed elsewhere', () => {
     fs.rmSync(project, { recursive: true, force: true });
   });
 
-  test("delivers seed 000's example from an empty project, with type declarations", async () => {
+  test("delivers the README's example from an empty project, with type declarations", async () => {
     // The suite's build (scripts/test.sh) is what `npm pack` packs; its prepack would build it again.
     const { stdout } = await npm(['pack', '--ignore-scripts', '--json', '--pack-destination', project], ROOT);
     const [{ filename }] = JSON.parse(stdout) as Array<{ filename: string }>;
@@ -86,14 +89,34 @@ main().catch((error: unknown) => {
     );
     // Checked against the installed declarations (strict), then compiled and run with plain node.
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-    await run(process.execPath, [tsc, '--strict', '--module', 'commonjs', '--target', 'es2022', '--moduleResolution', 'node10', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types'), '--skipLibCheck', 'send.ts'], { cwd: project });
+    await run(
+      process.execPath,
+      [
+        tsc,
+        '--strict',
+        '--module',
+        'commonjs',
+        '--target',
+        'es2022',
+        '--moduleResolution',
+        'node10',
+        '--types',
+        'node',
+        '--typeRoots',
+        path.join(ROOT, 'node_modules/@types'),
+        '--skipLibCheck',
+        'send.ts',
+      ],
+      { cwd: project },
+    );
     const env = { PATH: process.env.PATH ?? '', ...stack.env };
     const { stdout: out } = await run(process.execPath, ['send.js'], { cwd: project, env });
     const answer = JSON.parse(out) as { workflowId: string; outcome: string };
     assert.equal(answer.outcome, 'delivered');
-    assert.deepEqual(stack.simulator.hits({ user_id: 'crm-12345', event: 'purchase' }).map(({ user_attributes, value }) => ({ user_attributes, value })), [
-      { user_attributes: { email: 'jane.doe@example.com' }, value: { order_id: 'ORD-001', revenue: 129.99, currency: 'USD' } },
-    ]);
+    assert.deepEqual(
+      stack.simulator.hits({ user_id: 'crm-12345', event: 'purchase' }).map(({ user_attributes, value }) => ({ user_attributes, value })),
+      [{ user_attributes: { email: 'jane.doe@example.com' }, value: { order_id: 'ORD-001', revenue: 129.99, currency: 'USD' } }],
+    );
     assert.equal((stack.simulator.received().at(-1)!.body as { apptoken?: string }).apptoken, EU_TOKEN);
   });
 });

@@ -41,7 +41,10 @@ describe('poison values end', () => {
     const anonymousId = '漢'.repeat(500);
     const userId = id('cjk');
     const held = await send(stack, '/v1/track', { anonymousId, event: 'Product Added', context: MARKETING_GRANTED });
-    await eventually(async () => (await stack.service.client.workflow.getHandle(held).describe()).searchAttributes.XpOutcome?.[0] === 'held', 'the event to be held');
+    await eventually(
+      async () => (await stack.service.client.workflow.getHandle(held).describe()).searchAttributes.XpOutcome?.[0] === 'held',
+      'the event to be held',
+    );
     await send(stack, '/v1/identify', { userId, anonymousId });
     const delivered = await stack.service.deliveries.result(held);
     assert.equal(delivered.outcome === 'delivered' && delivered.userId, userId);
@@ -58,7 +61,10 @@ describe('poison values end', () => {
     assert.ok(stats.ended >= 1);
     const dryRun = await runCli(['replay', '--outcome', 'ended', '--since', since, '--dry-run', '--json'], stack.env);
     assert.equal(dryRun.code, 0, dryRun.stderr);
-    assert.ok((JSON.parse(dryRun.stdout) as { sample: Array<{ workflowId: string }> }).sample.some((s) => s.workflowId === held), dryRun.stdout);
+    assert.ok(
+      (JSON.parse(dryRun.stdout) as { sample: Array<{ workflowId: string }> }).sample.some((s) => s.workflowId === held),
+      dryRun.stdout,
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { Client as PgClient } from 'pg';
 import { personHashes } from '../client/privacy';
 import { subjectHash } from '../privacy/subject';
 import { DATABASE_URL, EU_TOKEN, eventually, hitRequests, historyStrings, MARKETING_GRANTED, runCli, send, startTestStack, type TestStack } from './harness';
+import { storeReads } from './store-reads';
 
 const HASH_KEY = 'privacy-test-hash-key-4b7e1c';
 const HOOKS = { name: 'main', auth: { type: 'bearer', token: 'privacy-hooks-token-77a1' } } as const;
@@ -84,10 +85,27 @@ describe('erase', () => {
 
   /** Identify, a delivered track, webhooks and an anonymous track held for an identify that never comes. */
   async function traffic(p: Person) {
-    await settle(stack, await send(stack, '/v1/identify', { userId: p.userId, anonymousId: p.anonymousId, traits: { email: p.email, firstName: 'Ada' }, context: MARKETING_GRANTED }));
-    const delivered = await send(stack, '/v1/track', { userId: p.userId, event: 'Order Completed', properties: { order_id: id('ord') }, context: MARKETING_GRANTED });
+    await settle(
+      stack,
+      await send(stack, '/v1/identify', {
+        userId: p.userId,
+        anonymousId: p.anonymousId,
+        traits: { email: p.email, firstName: 'Ada' },
+        context: MARKETING_GRANTED,
+      }),
+    );
+    const delivered = await send(stack, '/v1/track', {
+      userId: p.userId,
+      event: 'Order Completed',
+      properties: { order_id: id('ord') },
+      context: MARKETING_GRANTED,
+    });
     assert.equal((await stack.service.deliveries.result(delivered)).outcome, 'delivered');
-    const message = { event: 'message_click', time: Math.floor(Date.now() / 1000), properties: { user_id: p.userId, email: p.email, campaign_id: '77', message_type: 'email' } };
+    const message = {
+      event: 'message_click',
+      time: Math.floor(Date.now() / 1000),
+      properties: { user_id: p.userId, email: p.email, campaign_id: '77', message_type: 'email' },
+    };
     await stack.service.client.workflow.getHandle((await postWebhook(stack, '/webhooks/xtremepush/main', message)).workflowId).result();
     const channel = await postWebhook(stack, '/webhooks/xtremepush/main/channel', { user_id: p.userId, contact: { email: p.email }, offer: 'spring' });
     await stack.service.client.workflow.getHandle(channel.workflowId).result();
@@ -130,7 +148,10 @@ describe('erase', () => {
 
     const erased = await runCli([...args, '--ticket', 'DSR-1042'], stack.env);
     assert.equal(erased.code, 0, erased.stderr);
-    assert.match(erased.stdout, /identity store: removed \d+ trait records, \d+ links \(2 anonymousIds\), \d+ consent decisions, \d+ consent observations, 1 webhook message events, 1 webhook channel calls/);
+    assert.match(
+      erased.stdout,
+      /identity store: removed \d+ trait records, \d+ links \(2 anonymousIds\), \d+ consent decisions, \d+ consent observations, 1 webhook message events, 1 webhook channel calls/,
+    );
     assert.match(erased.stdout, /2 waiting deliveries ended `dropped: erased` first/);
     // Identify, two tracks and the parked one (deliveries), the hold, two webhook recordings.
     const deleted = /Temporal: deleted (\d+) executions \((.*)\)/.exec(erased.stdout);
@@ -142,12 +163,13 @@ describe('erase', () => {
     for (const value of [first.userId, first.email, first.anonymousId, first.heldAnonymousId]) assert.ok(!stored.includes(value), `${value} is still stored`);
     for (const value of [second.userId, second.email, second.anonymousId]) assert.ok(stored.includes(value), `${value} of the second person was removed`);
     const store = stack.service.identityStore!;
-    assert.deepEqual(await store.getTraits(first.userId), {});
+    const reads = storeReads(store);
+    assert.deepEqual(await reads.getTraits(first.userId), {});
     assert.equal(await store.resolveUserId(first.anonymousId), null);
-    assert.deepEqual(await store.listMessageEvents(first.userId), []);
-    assert.equal((await store.getTraits(second.userId)).email, second.email);
+    assert.deepEqual(await reads.listMessageEvents(first.userId), []);
+    assert.equal((await reads.getTraits(second.userId)).email, second.email);
     assert.equal(await store.resolveUserId(second.anonymousId), second.userId);
-    assert.equal((await store.listMessageEvents(second.userId)).length, 1);
+    assert.equal((await reads.listMessageEvents(second.userId)).length, 1);
 
     // Nor among Temporal's executions: none is tagged with the first person's hashes, and no history in the task
     // queue names them. The second person's executions are all there, the held one still waiting.
@@ -157,7 +179,10 @@ describe('erase', () => {
     for (const e of remaining) {
       const history = await stack.service.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
       const text = historyStrings(history).join('\n');
-      assert.ok(!text.includes(first.userId) && !text.includes(first.email) && !text.includes(first.heldAnonymousId), `${e.workflowId} still names the first person`);
+      assert.ok(
+        !text.includes(first.userId) && !text.includes(first.email) && !text.includes(first.heldAnonymousId),
+        `${e.workflowId} still names the first person`,
+      );
     }
     assert.deepEqual(
       (await executionsOf(stack.service.client, secondHashes)).map((e) => e.workflowId).sort(),
@@ -200,14 +225,19 @@ describe('suppress', () => {
     assert.match(suppressed.stdout, /suppressed: their events end `dropped: suppressed`/);
 
     const sentBefore = hitRequests(stack.simulator).length;
-    const identify = await send(stack, '/v1/identify', { userId: p.userId, anonymousId: p.anonymousId, traits: { email: p.email }, context: MARKETING_GRANTED });
+    const identify = await send(stack, '/v1/identify', {
+      userId: p.userId,
+      anonymousId: p.anonymousId,
+      traits: { email: p.email },
+      context: MARKETING_GRANTED,
+    });
     const track = await send(stack, '/v1/track', { userId: p.userId, event: 'Order Completed', context: MARKETING_GRANTED });
     for (const workflowId of [identify, track]) {
       const result = await stack.service.deliveries.result(workflowId);
       assert.ok(result.outcome === 'dropped' && result.reason === 'suppressed', JSON.stringify(result));
     }
     const store = stack.service.identityStore!;
-    assert.deepEqual(await store.getTraits(p.userId), {}, 'nothing the identify said was stored');
+    assert.deepEqual(await storeReads(store).getTraits(p.userId), {}, 'nothing the identify said was stored');
     assert.equal(await store.resolveUserId(p.anonymousId), null, 'nor the link');
     assert.equal(hitRequests(stack.simulator).length, sentBefore, 'nothing was sent');
 
@@ -220,7 +250,8 @@ describe('suppress', () => {
     // The privacy requests went through the service's worker and were deleted: no history names the person.
     const privacyRequests = async () => {
       const found = [];
-      for await (const e of stack.service.client.workflow.list({ query: `WorkflowType = 'privacyRequest' AND TaskQueue = '${stack.env.TEMPORAL_TASK_QUEUE}'` })) found.push(`${e.workflowId} ${e.status.name}`);
+      for await (const e of stack.service.client.workflow.list({ query: `WorkflowType = 'privacyRequest' AND TaskQueue = '${stack.env.TEMPORAL_TASK_QUEUE}'` }))
+        found.push(`${e.workflowId} ${e.status.name}`);
       return found;
     };
     await eventually(async () => (await privacyRequests()).length === 0, 'privacy requests to be deleted').catch(async (error: Error) => {
@@ -233,7 +264,9 @@ describe('suppress', () => {
     const delivered = await send(stack, '/v1/track', { userId: p.userId, event: 'Order Completed', context: MARKETING_GRANTED });
     assert.equal((await stack.service.deliveries.result(delivered)).outcome, 'delivered');
     assert.ok(hitRequests(stack.simulator).some((r) => JSON.stringify(r.body).includes(p.userId)));
-    const actions = (JSON.parse((await runCli(['privacy', 'log', '--json'], stack.env)).stdout) as Array<{ action: string; ticket: string }>).map((e) => `${e.action} ${e.ticket}`);
+    const actions = (JSON.parse((await runCli(['privacy', 'log', '--json'], stack.env)).stdout) as Array<{ action: string; ticket: string }>).map(
+      (e) => `${e.action} ${e.ticket}`,
+    );
     assert.deepEqual(actions.slice(0, 2), ['unsuppress OBJ-8', 'suppress OBJ-7']);
   });
 

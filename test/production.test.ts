@@ -32,7 +32,11 @@ async function startWorkerProcess(stack: TestStack, children: ChildProcess[]): P
   return { child, healthUrl, exited, output };
 }
 
-const acceptedBy = (worker: WorkerProcess) => worker.output().split('\n').filter((line) => line.includes('"msg":"xtremepush accepted event"')).length;
+const acceptedBy = (worker: WorkerProcess) =>
+  worker
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"msg":"xtremepush accepted event"')).length;
 
 describe('metrics', () => {
   let stack: TestStack;
@@ -56,9 +60,7 @@ describe('metrics', () => {
     await settle(stack, await track('Signed Up', MARKETING_GRANTED));
 
     const value = (text: string, name: string, labels: Record<string, string>) => {
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
       return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
     };
     const text = await eventually(async () => {
@@ -100,13 +102,18 @@ describe('worker processes', () => {
       // Slow answers keep deliveries in flight when the kill comes.
       stack.simulator.failNext(400, { status: 200, delayMs: 300 });
       const users = Array.from({ length: 100 }, () => id('load'));
-      const res = await stack.post('/v1/batch', { batch: users.map((userId) => ({ type: 'track', userId, event: 'Product Viewed', context: MARKETING_GRANTED })) });
+      const res = await stack.post('/v1/batch', {
+        batch: users.map((userId) => ({ type: 'track', userId, event: 'Product Viewed', context: MARKETING_GRANTED })),
+      });
       assert.equal(res.status, 200);
       await eventually(async () => acceptedBy(first) > 0 && acceptedBy(second) > 0, 'both workers to deliver', 60_000);
       first.child.kill('SIGKILL');
       assert.ok(stack.simulator.hits().length < users.length, 'the kill came mid-run');
       const results = await Promise.all(res.body.deliveries.map((d: { workflowId: string }) => settle(stack, d.workflowId)));
-      assert.ok(results.every((r) => !(r instanceof Error) && r.outcome === 'delivered'), 'every delivery completed');
+      assert.ok(
+        results.every((r) => !(r instanceof Error) && r.outcome === 'delivered'),
+        'every delivery completed',
+      );
       for (const userId of users) assert.ok(stack.simulator.hits({ user_id: userId }).length >= 1, `${userId} was lost`);
       assert.ok(acceptedBy(second) > 0);
     } finally {

@@ -10,7 +10,10 @@ import { EU_TOKEN, startTestStack, type TestStack } from './harness';
  */
 const readme = fs.readFileSync(path.join(__dirname, '../README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Your first event'), readme.indexOf('\n## ', readme.indexOf('## Your first event') + 1));
-const curls = [...section.matchAll(/curl [^\n]*? (http:\/\/127\.0\.0\.1:8080(\/v1\/\w+)) -d '([^']+)'/g)].map((m) => ({ path: m[2]!, body: JSON.parse(m[3]!) as unknown }));
+const curls = [...section.matchAll(/curl [^\n]*? (http:\/\/127\.0\.0\.1:8080(\/v1\/\w+)) -d '([^']+)'/g)].map((m) => ({
+  path: m[2]!,
+  body: JSON.parse(m[3]!) as unknown,
+}));
 const shownHit = JSON.parse(/The purchase arrives as\s+`(\{.*?\})`/s.exec(section)![1]!.replace(/\s*\n\s*/g, '')) as Record<string, unknown>;
 
 let stack: TestStack;
@@ -22,7 +25,10 @@ after(async () => {
 });
 
 test('the README example is an identify then a purchase, and shows the hit it produces', () => {
-  assert.deepEqual(curls.map((c) => c.path), ['/v1/identify', '/v1/track']);
+  assert.deepEqual(
+    curls.map((c) => c.path),
+    ['/v1/identify', '/v1/track'],
+  );
   assert.equal(shownHit.event, 'purchase');
 });
 

@@ -58,8 +58,15 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
   const first = await startService();
   assert.match(first.output(), /SANDBOX MODE/);
   const processes = processTree(first.child.pid!);
-  assert.ok(processes.some((cmd) => cmd.includes('dist/app/start.js')), processes.join('\n'));
-  assert.deepEqual(processes.filter((cmd) => /\btsx\b/.test(cmd)), [], 'no tsx process runs the service');
+  assert.ok(
+    processes.some((cmd) => cmd.includes('dist/app/start.js')),
+    processes.join('\n'),
+  );
+  assert.deepEqual(
+    processes.filter((cmd) => /\btsx\b/.test(cmd)),
+    [],
+    'no tsx process runs the service',
+  );
 
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   const client = new Client({ connection });
@@ -71,9 +78,9 @@ test('the start command runs dev server, Web UI, worker, API and simulator; stat
     trackWorkflowId = track.deliveries[0]!.workflowId;
     assert.equal((await client.workflow.getHandle(trackWorkflowId).result()).outcome, 'delivered');
 
-    const received = ((await (await fetch(`http://127.0.0.1:${ports.eu}/__simulator/received`)).json()) as Array<{ path: string; body: unknown; project: string }>).filter(
-      (r) => r.path.startsWith('/api/external/hit/'),
-    );
+    const received = (
+      (await (await fetch(`http://127.0.0.1:${ports.eu}/__simulator/received`)).json()) as Array<{ path: string; body: unknown; project: string }>
+    ).filter((r) => r.path.startsWith('/api/external/hit/'));
     assert.equal(received.length, 1);
     assert.equal(received[0]!.project, 'sandbox-eu');
     assert.deepEqual(received[0]!.body, {

@@ -18,7 +18,9 @@ test('one trace runs from the ingest request through the workflow to the Xtremep
 
   const spans = await eventually(async () => {
     const finished = exporter.getFinishedSpans();
-    return finished.some((s) => s.name === 'RunActivity:sendFirstAttempt') && finished.some((s) => s.name.startsWith('RunWorkflow:deliverEvent')) ? finished : undefined;
+    return finished.some((s) => s.name === 'RunActivity:sendFirstAttempt') && finished.some((s) => s.name.startsWith('RunWorkflow:deliverEvent'))
+      ? finished
+      : undefined;
   }, 'the delivery spans');
   const ingest = spans.find((s) => s.name === 'ingest track');
   assert.ok(ingest, `no ingest span among ${spans.map((s) => s.name).join(', ')}`);

@@ -4,6 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { messageEventKey } from '../client';
 import { sampleMessageEvent } from '../cli/commands/webhook';
 import { historyStrings, runCli, send, startTestStack, type TestStack } from './harness';
+import { storeReads } from './store-reads';
 
 const BASIC = { name: 'main', auth: { type: 'basic', username: 'xp-hooks', password: 'basic-secret-7f3a' } } as const;
 const BEARER = { name: 'failures', auth: { type: 'bearer', token: 'bearer-secret-token-91c2d' } } as const;
@@ -33,7 +34,7 @@ async function postWebhook(path: string, body: unknown, authorization?: string) 
 }
 
 const recorded = (workflowId: string) => stack.service.client.workflow.getHandle(workflowId).result();
-const store = () => stack.service.identityStore!;
+const reads = () => storeReads(stack.service.identityStore!);
 
 describe('authentication', () => {
   test('valid Basic and Bearer calls are accepted and recorded', async () => {
@@ -43,7 +44,7 @@ describe('authentication', () => {
     assert.equal(viaBasic.status, 200, JSON.stringify(viaBasic.body));
     assert.equal(viaBearer.status, 200, JSON.stringify(viaBearer.body));
     await Promise.all([recorded(viaBasic.body.workflowId), recorded(viaBearer.body.workflowId)]);
-    const events = await store().listMessageEvents(userId);
+    const events = await reads().listMessageEvents(userId);
     assert.deepEqual(events.map((e) => e.event).sort(), ['message_failure', 'message_send']);
     const failure = events.find((e) => e.event === 'message_failure')!;
     assert.equal(failure.errorMessage, 'Mailbox unavailable (sample)');
@@ -70,7 +71,7 @@ describe('authentication', () => {
       assert.deepEqual(answer.body, answers[0]!.body);
       assert.equal(answer.headers.get('www-authenticate'), 'Basic realm="xtremepush-webhooks"');
     }
-    assert.equal((await store().listMessageEvents(body.properties.user_id)).length, 0);
+    assert.equal((await reads().listMessageEvents(body.properties.user_id)).length, 0);
   });
 
   test('credentials are checked before the body is read: bad JSON or an oversized body without them is a 401', async () => {
@@ -110,16 +111,20 @@ describe('bodies', () => {
     assert.match(notJson.body.error, /JSON/);
     const tooLarge = await postWebhook('/webhooks/xtremepush/main', { event: 'x', time: 1, properties: { blob: 'x'.repeat(300 * 1024) } }, basic);
     assert.equal(tooLarge.status, 413);
-    assert.equal((await store().listMessageEvents(userId)).length, 0);
+    assert.equal((await reads().listMessageEvents(userId)).length, 0);
   });
 
   test('null properties and numeric ids are accepted: columns hold strings, the body is kept as received', async () => {
     const userId = id('user');
-    const body = { event: 'message_send', time: 1767225600, properties: { user_id: userId, campaign_id: 123, profile_id: 987654, device_id: null, error_message: null } };
+    const body = {
+      event: 'message_send',
+      time: 1767225600,
+      properties: { user_id: userId, campaign_id: 123, profile_id: 987654, device_id: null, error_message: null },
+    };
     const res = await postWebhook('/webhooks/xtremepush/main', body, basic);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     await recorded(res.body.workflowId);
-    const [event] = await store().listMessageEvents(userId);
+    const [event] = await reads().listMessageEvents(userId);
     assert.equal(event!.campaignId, '123');
     assert.equal(event!.profileId, '987654');
     assert.equal(event!.errorMessage, null);
@@ -134,7 +139,7 @@ describe('bodies', () => {
     const res = await postWebhook('/webhooks/xtremepush/main', body, basic);
     assert.equal(res.status, 200);
     await recorded(res.body.workflowId);
-    const [event] = await store().listMessageEvents(userId);
+    const [event] = await reads().listMessageEvents(userId);
     assert.equal(event!.event, 'message_snoozed');
     assert.deepEqual(event!.body, body);
   });
@@ -146,7 +151,7 @@ describe('bodies', () => {
     await recorded(first.body.workflowId);
     const again = await Promise.all([1, 2, 3].map(() => postWebhook('/webhooks/xtremepush/main', body, basic)));
     assert.ok(again.every((a) => a.status === 200 && a.body.workflowId === first.body.workflowId && a.body.duplicate === true));
-    assert.equal((await store().listMessageEvents(userId)).length, 1);
+    assert.equal((await reads().listMessageEvents(userId)).length, 1);
   });
 
   test('a webhook channel call is kept as it came', async () => {
@@ -154,21 +159,25 @@ describe('bodies', () => {
     const res = await postWebhook('/webhooks/xtremepush/main/channel', body, basic);
     assert.equal(res.status, 200);
     await recorded(res.body.workflowId);
-    const stored = await store().getChannelWebhook(res.body.workflowId.replace('webhook-channel-main-', ''));
+    const stored = await reads().getChannelWebhook(res.body.workflowId.replace('webhook-channel-main-', ''));
     assert.deepEqual(stored, body);
   });
 });
 
 describe('search attributes', () => {
-  test('a failure\'s error_message is searchable without the addresses, numbers and ids in it', async () => {
+  test("a failure's error_message is searchable without the addresses, numbers and ids in it", async () => {
     const userId = id('crm');
     const properties = { user_id: userId, email: 'jane.doe@example.com', message_type: 'email', campaign_id: '55' };
     const errorMessage = `550 <jane.doe@example.com> rejected; forwarded to bob@example.org, SMS +353 86 123 4567 failed for ${userId}`;
-    const res = await postWebhook('/webhooks/xtremepush/failures', { event: 'message_failure', time: 1767225600, properties: { ...properties, error_message: errorMessage } }, bearer);
+    const res = await postWebhook(
+      '/webhooks/xtremepush/failures',
+      { event: 'message_failure', time: 1767225600, properties: { ...properties, error_message: errorMessage } },
+      bearer,
+    );
     await recorded(res.body.workflowId);
     const { searchAttributes } = await stack.service.client.workflow.getHandle(res.body.workflowId).describe();
     assert.deepEqual(searchAttributes.XpErrorMessage, ['550 <[redacted]> rejected; forwarded to [email], SMS [phone] failed for [redacted]']);
-    assert.equal((await store().listMessageEvents(userId))[0]!.errorMessage, errorMessage, 'the store keeps it whole');
+    assert.equal((await reads().listMessageEvents(userId))[0]!.errorMessage, errorMessage, 'the store keeps it whole');
   });
 });
 
@@ -178,10 +187,14 @@ describe('feedback into deliveries', () => {
     const before = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId, event: 'Signed Up', timestamp: '2026-01-01T00:00:00Z' }));
     assert.equal(before.outcome, 'delivered', 'consent counts as granted when missing in this stack');
 
-    const unsubscribe = { event: 'message_unsubscribe', time: Math.floor(Date.parse('2026-02-01T00:00:00Z') / 1000), properties: { user_id: userId, message_type: 'email' } };
+    const unsubscribe = {
+      event: 'message_unsubscribe',
+      time: Math.floor(Date.parse('2026-02-01T00:00:00Z') / 1000),
+      properties: { user_id: userId, message_type: 'email' },
+    };
     const res = await postWebhook('/webhooks/xtremepush/main', unsubscribe, basic);
     assert.deepEqual(await recorded(res.body.workflowId), { userId, consentRevoked: ['marketing'], consentGranted: [] });
-    assert.deepEqual(await store().getConsent(userId), { marketing: false });
+    assert.deepEqual(await reads().getConsent(userId), { marketing: false });
 
     const after = await stack.service.deliveries.result(await send(stack, '/v1/track', { userId, event: 'Product Viewed', timestamp: '2026-03-01T00:00:00Z' }));
     assert.equal(after.outcome === 'dropped' && after.reason, 'consent');
@@ -199,12 +212,16 @@ describe('load and secrets', () => {
     const base = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
-        postWebhook('/webhooks/xtremepush/failures', { event: 'message_open', time: Math.floor(base / 1000) + i, properties: { user_id: userId, campaign_id: i } }, bearer),
+        postWebhook(
+          '/webhooks/xtremepush/failures',
+          { event: 'message_open', time: Math.floor(base / 1000) + i, properties: { user_id: userId, campaign_id: i } },
+          bearer,
+        ),
       ),
     );
     assert.equal(answers.filter((a) => a.status === 200).length, 1000);
     await Promise.all(answers.map((a) => recorded(a.body.workflowId)));
-    assert.equal((await store().listMessageEvents(userId, { limit: 2000 })).length, 1000);
+    assert.equal((await reads().listMessageEvents(userId, { limit: 2000 })).length, 1000);
     t.diagnostic(`1,000 concurrent webhooks answered and recorded in ${Date.now() - started} ms (2-core machine, dev server)`);
   });
 
@@ -223,7 +240,23 @@ describe('load and secrets', () => {
 describe('send-sample command', () => {
   test('succeeds against the running receiver, and fails with advice on wrong credentials', async () => {
     const url = `${stack.apiUrl}/webhooks/xtremepush/main`;
-    const ok = await runCli(['webhook', 'send-sample', '--url', url, '--auth', 'basic', '--username', BASIC.auth.username, '--password', BASIC.auth.password, '--user-id', 'sample-cli'], {});
+    const ok = await runCli(
+      [
+        'webhook',
+        'send-sample',
+        '--url',
+        url,
+        '--auth',
+        'basic',
+        '--username',
+        BASIC.auth.username,
+        '--password',
+        BASIC.auth.password,
+        '--user-id',
+        'sample-cli',
+      ],
+      {},
+    );
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /HTTP 200/);
     const wrong = await runCli(['webhook', 'send-sample', '--url', url, '--auth', 'bearer', '--token', 'not-the-token'], {});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../config/load';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../errors';
 
 const SECRET = 'tok-secret-1234567890abcdef';
 
@@ -36,11 +37,21 @@ test('XTREMEPUSH_WEBHOOKS: each problem names the connection and field', () => {
       { name: 'Other', auth: { type: 'oauth' } },
     ]),
   );
-  assert.deepEqual(problems.filter((p) => !p.startsWith('XTREMEPUSH_WEBHOOKS: ')), []);
+  assert.deepEqual(
+    problems.filter((p) => !p.startsWith('XTREMEPUSH_WEBHOOKS: ')),
+    [],
+  );
   for (const field of ['[0].auth.username', '[0].auth.password', '[1].name', '[1].auth.type']) {
-    assert.ok(problems.some((p) => p.startsWith(`XTREMEPUSH_WEBHOOKS: ${field}: `)), `${field} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => p.startsWith(`XTREMEPUSH_WEBHOOKS: ${field}: `)),
+      `${field} in ${JSON.stringify(problems)}`,
+    );
   }
   const duplicate = { name: 'main', auth: { type: 'bearer', token: SECRET } };
-  assert.deepEqual(problemsOf(JSON.stringify([duplicate, duplicate])), ['XTREMEPUSH_WEBHOOKS: [1].name: is used by an earlier connection; names must be unique']);
-  assert.deepEqual(problemsOf('{"name":"main"}'), ['XTREMEPUSH_WEBHOOKS: must be a JSON array of connections such as [{"name":"main","auth":{"type":"bearer","token":"..."}}]']);
+  assert.deepEqual(problemsOf(JSON.stringify([duplicate, duplicate])), [
+    'XTREMEPUSH_WEBHOOKS: [1].name: is used by an earlier connection; names must be unique',
+  ]);
+  assert.deepEqual(problemsOf('{"name":"main"}'), [
+    'XTREMEPUSH_WEBHOOKS: must be a JSON array of connections such as [{"name":"main","auth":{"type":"bearer","token":"..."}}]',
+  ]);
 });

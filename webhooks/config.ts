@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeIssues } from '../events/schema';
+import { describeIssues } from '../errors/issues';
 
 /**
  * One Xtremepush webhooks connection (Settings > Integrations > Marketplace > Webhooks), each with its own endpoint
@@ -11,7 +11,10 @@ export const webhookConnectionSchema = z.strictObject({
     z.strictObject({
       type: z.literal('basic'),
       // RFC 7617: the first colon separates username from password.
-      username: z.string().min(1).regex(/^[^:]*$/, 'must not contain ":"'),
+      username: z
+        .string()
+        .min(1)
+        .regex(/^[^:]*$/, 'must not contain ":"'),
       password: z.string().min(8, 'must be at least 8 characters'),
     }),
     z.strictObject({ type: z.literal('bearer'), token: z.string().min(16, 'must be at least 16 characters') }),
@@ -24,7 +27,8 @@ export type WebhookConnection = z.output<typeof webhookConnectionSchema>;
 // Each name is a URL path: two connections of one name could not both be reached.
 const connectionListSchema = z.array(webhookConnectionSchema).superRefine((list, ctx) => {
   list.forEach((connection, i) => {
-    if (list.findIndex((c) => c.name === connection.name) < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is used by an earlier connection; names must be unique' });
+    if (list.findIndex((c) => c.name === connection.name) < i)
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is used by an earlier connection; names must be unique' });
   });
 });
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TemporalUnavailableError } from '../client/start-errors';
 import { doorProblems } from '../events/door';
 import type { WebhookClient } from '../client/webhook-client';
-import { describeIssues } from '../events/schema';
+import { describeIssues } from '../errors/issues';
 import { isAuthorised } from './auth';
 import type { WebhookConnection } from './config';
 import { channelWebhookSchema, messageEventSchema } from './schema';
+import { TemporalUnavailableError } from '../errors';
 
 export interface WebhookRoutesOptions {
   connections: readonly WebhookConnection[];

@@ -9,7 +9,7 @@ const text = z.string().nullish();
 const MAX_UNIX_SECONDS = 253_402_300_799;
 
 /**
- * A campaign message event as Xtremepush posts it (seed 001). Unknown event names and extra properties are accepted
+ * A campaign message event as Xtremepush posts it. Unknown event names and extra properties are accepted
  * and kept: Xtremepush adds event types over time.
  */
 export const messageEventSchema = z.looseObject({

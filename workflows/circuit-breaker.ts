@@ -22,7 +22,7 @@ export async function circuitBreaker(input: CircuitInput): Promise<{ resumed: nu
   setHandler(circuitStateQuery, () => ({ parked: parked.size, lastProbe }));
 
   for (;;) {
-    setCurrentDetails(`Open: ${parked.size} deliveries parked. ${lastProbe ?? "No probe yet."}`);
+    setCurrentDetails(`Open: ${parked.size} deliveries parked. ${lastProbe ?? 'No probe yet.'}`);
     await condition(() => probeNow, input.probeIntervalMs);
     probeNow = false;
     const probe = await probeIntegration(input.integrationId).catch((error: Error) => ({ healthy: false, message: error.message }));
@@ -36,7 +36,12 @@ export async function circuitBreaker(input: CircuitInput): Promise<{ resumed: nu
     for (const workflowId of [...parked]) {
       parked.delete(workflowId);
       // A delivery terminated by an operator meanwhile is simply gone.
-      await getExternalWorkflowHandle(workflowId).signal(resumeDeliverySignal).then(() => resumed++, () => undefined);
+      await getExternalWorkflowHandle(workflowId)
+        .signal(resumeDeliverySignal)
+        .then(
+          () => resumed++,
+          () => undefined,
+        );
     }
   }
   return { resumed };

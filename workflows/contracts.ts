@@ -150,10 +150,7 @@ export type DeliveryAttempt = {
   /** The request that carried the event: several events share one when batched. */
   batch?: { id: string; size: number };
   response: { status: number; body: unknown } | null;
-} & (
-  | { outcome: 'accepted' }
-  | { outcome: 'failed'; failureClass: FailureClass; message: string; retryAfterMs?: number; circuitOpen?: boolean }
-);
+} & ({ outcome: 'accepted' } | { outcome: 'failed'; failureClass: FailureClass; message: string; retryAfterMs?: number; circuitOpen?: boolean });
 
 /**
  * What a delivery keeps of its attempts: the first, the latest and how many. Every attempt of a day-long outage would

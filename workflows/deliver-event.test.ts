@@ -100,7 +100,13 @@ async function withWorker<T>(mocks: Partial<Mocked>, scenario: (start: () => Pro
     parkDelivery: unexpected('parkDelivery'),
     ...mocks,
   };
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: { codePath: bundlePath }, activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { codePath: bundlePath },
+    activities,
+  });
   const start = () =>
     env.client.workflow.start<typeof deliverEvent>(WORKFLOW_TYPES.deliverEvent, {
       taskQueue,
@@ -133,7 +139,14 @@ type FailedAttempt = Extract<DeliveryAttempt, { outcome: 'failed' }>;
 
 function accepted(n: number): DeliveryAttempt {
   const url = 'https://api.eu.xtremepush.com/api/external/hit/event';
-  return { attempt: n, at: new Date().toISOString(), url, batch: { id: `b${n}`, size: 1 }, response: { status: 200, body: { success: true } }, outcome: 'accepted' };
+  return {
+    attempt: n,
+    at: new Date().toISOString(),
+    url,
+    batch: { id: `b${n}`, size: 1 },
+    response: { status: 200, body: { success: true } },
+    outcome: 'accepted',
+  };
 }
 
 function failedAttempt(n: number, failureClass: 'transient' | 'auth', status: number): FailedAttempt {
@@ -246,7 +259,11 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
     let calls = 0;
     const prepareDelivery = async (): Promise<PreparedDelivery> => {
       calls += 1;
-      throw ApplicationFailure.create({ type: 'invalid_event', nonRetryable: true, message: 'the identity store refused a value of this event: invalid byte sequence' });
+      throw ApplicationFailure.create({
+        type: 'invalid_event',
+        nonRetryable: true,
+        message: 'the identity store refused a value of this event: invalid byte sequence',
+      });
     };
     await withWorker({ prepareDelivery }, async (start) => {
       const handle = await start();

@@ -110,7 +110,15 @@ async function act(input: DeliverEventInput, prepared: PreparedDelivery): Promis
 /** The first attempt itself failed (worker lost, timeout): nobody knows whether Xtremepush got the hit; retry as transient. */
 function unanswered(error: unknown): DeliveryAttempt {
   const reason = error instanceof ActivityFailure ? (error.cause?.message ?? error.message) : String(error);
-  return { attempt: 1, at: new Date().toISOString(), url: null, response: null, outcome: 'failed', failureClass: 'transient', message: `the attempt did not complete: ${reason}` };
+  return {
+    attempt: 1,
+    at: new Date().toISOString(),
+    url: null,
+    response: null,
+    outcome: 'failed',
+    failureClass: 'transient',
+    message: `the attempt did not complete: ${reason}`,
+  };
 }
 
 function prepare(input: DeliverEventInput, asUser?: string): Promise<PreparedDelivery> {

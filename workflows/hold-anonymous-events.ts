@@ -1,11 +1,4 @@
-import {
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { heldEventDoneSignal, identifiedSignal, registerHeldEventSignal, releaseHeldEventSignal, type HeldEvent, type HoldInput } from './contracts';
 

@@ -18,5 +18,7 @@ export function recordLatency(integration: string, receivedAt: string): void {
 }
 
 export function countParked(integration: string, failureClass: string): void {
-  metricMeter.createCounter('sxp_deliveries_parked', undefined, 'Times a delivery parked on an auth or configuration failure').add(1, { integration, failure_class: failureClass });
+  metricMeter
+    .createCounter('sxp_deliveries_parked', undefined, 'Times a delivery parked on an auth or configuration failure')
+    .add(1, { integration, failure_class: failureClass });
 }

@@ -15,7 +15,9 @@ const RECORD_HORIZON_MS = 24 * 3_600_000;
 const failRecording = (failureClass: string, message: string) => ApplicationFailure.create({ type: failureClass, message, nonRetryable: true });
 
 /** Records a campaign message event against its user; an unsubscribe also revokes the user's consent. */
-export async function recordMessageEvent(input: RecordMessageEventInput): Promise<{ userId: string | null; consentRevoked: string[]; consentGranted: string[] }> {
+export async function recordMessageEvent(
+  input: RecordMessageEventInput,
+): Promise<{ userId: string | null; consentRevoked: string[]; consentGranted: string[] }> {
   const { event } = input;
   const outcome = await withStoreRetries('Recording the webhook', RECORD_HORIZON_MS, () => storeMessageEvent(input), failRecording);
   if (event.properties.error_message) {

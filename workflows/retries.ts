@@ -109,7 +109,8 @@ function endOfRound(error: unknown): { attempt: DeliveryAttempt | null; exhauste
     return { attempt, exhausted: cause.type === 'retries_exhausted' || !attempt, message: cause.message };
   }
   // The schedule-to-close backstop, or anything unforeseen: no attempt is known to have got through.
-  const message = cause instanceof TimeoutFailure ? 'the retry horizon ran out before an attempt got through' : `the retries ended: ${(cause as Error)?.message}`;
+  const message =
+    cause instanceof TimeoutFailure ? 'the retry horizon ran out before an attempt got through' : `the retries ended: ${(cause as Error)?.message}`;
   return { attempt: null, exhausted: true, message };
 }
 

@@ -98,8 +98,17 @@ describe('DeliveryChannel against the simulator', () => {
     region: 'eu',
     ...over,
   });
-  function channel(settings: Partial<ChannelSettings> = {}, options: { client?: XtremepushClient; integration?: Partial<ChannelIntegration>; refused?: (m: string) => void } = {}) {
-    const created = new DeliveryChannel(integration(options.integration), options.client ?? xtremepush, sim.urls, { ...SETTINGS, ...settings }, { refused: options.refused });
+  function channel(
+    settings: Partial<ChannelSettings> = {},
+    options: { client?: XtremepushClient; integration?: Partial<ChannelIntegration>; refused?: (m: string) => void } = {},
+  ) {
+    const created = new DeliveryChannel(
+      integration(options.integration),
+      options.client ?? xtremepush,
+      sim.urls,
+      { ...SETTINGS, ...settings },
+      { refused: options.refused },
+    );
     channels.push(created);
     return created;
   }
@@ -322,7 +331,10 @@ describe('DeliveryChannel against the simulator', () => {
       const user = userId('fixed');
       const sent = sentOf(await ch.send(hitOf(user), later()));
       assert.equal(sent.classification.outcome, 'accepted');
-      assert.deepEqual(sim.hits({ user_id: user }).map((h) => h.project), ['eu-moved']);
+      assert.deepEqual(
+        sim.hits({ user_id: user }).map((h) => h.project),
+        ['eu-moved'],
+      );
     });
 
     test('a token revoked while sending: the batch that met the 401 fails as auth, and later attempts are answered without a call', async () => {
@@ -391,7 +403,10 @@ describe('DeliveryChannel against the simulator', () => {
       unsentOf(await droppedExchange);
       const k = sentOf(await keptExchange);
       assert.equal(k.batch.size, 1);
-      assert.deepEqual(hitRequests().map((r) => usersIn(r.body)), [[kept]]);
+      assert.deepEqual(
+        hitRequests().map((r) => usersIn(r.body)),
+        [[kept]],
+      );
       assert.equal(sim.hits({ user_id: dropped }).length, 0);
     });
 
@@ -403,7 +418,10 @@ describe('DeliveryChannel against the simulator', () => {
       const [k, l] = await Promise.all([ch.send(hitOf(kept), later()), ch.send(hitOf(late), { deadline: Date.now() + 500 })]);
       assert.equal(sentOf(k!).batch.size, 1);
       assert.equal(unsentOf(l!).failureClass, 'transient');
-      assert.deepEqual(hitRequests().map((r) => usersIn(r.body)), [[kept]]);
+      assert.deepEqual(
+        hitRequests().map((r) => usersIn(r.body)),
+        [[kept]],
+      );
     });
   });
 
@@ -436,7 +454,10 @@ describe('DeliveryChannel against the simulator', () => {
       assert.equal(watch.maxActive(), 3);
       const requests = hitRequests();
       const firstAnswered = Math.min(...watch.sends.map((s) => s.endedAt!));
-      assert.ok(requests.every((r) => r.receivedAt <= firstAnswered), 'all three arrived before any was answered');
+      assert.ok(
+        requests.every((r) => r.receivedAt <= firstAnswered),
+        'all three arrived before any was answered',
+      );
     });
 
     test('maxRequestsPerSecond 2: five single-event requests take at least 1.5 s from the first to the last', async () => {

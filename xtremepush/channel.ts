@@ -59,7 +59,12 @@ interface Entry {
 /** Below this, a request could not get an answer before its attempt is given up: the event is not sent. */
 const MIN_REQUEST_MS = 250;
 
-const ABANDONED: EventExchange = { sent: false, failureClass: 'transient', message: 'not sent: the attempt was given up before its turn came', circuitOpen: false };
+const ABANDONED: EventExchange = {
+  sent: false,
+  failureClass: 'transient',
+  message: 'not sent: the attempt was given up before its turn came',
+  circuitOpen: false,
+};
 
 /**
  * Everything between this worker's delivery attempts and one integration's Xtremepush project:
@@ -173,11 +178,14 @@ export class DeliveryChannel {
     if (!Number.isFinite(at) || (this.timer && this.timerAt <= at)) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** One check at a time; the attempts queued meanwhile wait for its verdict. */
@@ -255,10 +263,15 @@ export class DeliveryChannel {
       const batch = { id: randomUUID(), size: live.length };
       const timeoutMs = Math.min(this.settings.timeoutMs, Math.min(...live.map((e) => e.deadline)) - Date.now());
       const signal = live.length === 1 ? live[0]!.signal : undefined;
-      const exchange = await this.client.sendEvents(this.integration, live.map((e) => e.hit), { timeoutMs, signal });
+      const exchange = await this.client.sendEvents(
+        this.integration,
+        live.map((e) => e.hit),
+        { timeoutMs, signal },
+      );
       this.hooks.request?.({ status: exchange.response?.status ?? null, events: live.length });
       const { classification } = exchange;
-      const splittable = classification.outcome === 'failed' && (classification.failureClass === 'bad_request' || classification.failureClass === 'payload_too_large');
+      const splittable =
+        classification.outcome === 'failed' && (classification.failureClass === 'bad_request' || classification.failureClass === 'payload_too_large');
       if (splittable && live.length > 1) {
         const half = Math.ceil(live.length / 2);
         this.splits.unshift(live.slice(0, half), live.slice(half));
@@ -306,4 +319,3 @@ function describeUnverified(check: Extract<CredentialCheck, { verdict: 'unreacha
     ? `not sent: the App Token could not be checked, Xtremepush did not answer (${check.reason}); retried with backoff`
     : `not sent: the App Token could not be checked, Xtremepush answered HTTP ${check.status}; retried with backoff`;
 }
-

@@ -10,7 +10,8 @@ export type Classification =
 const HINTS: Record<FailureClass, string> = {
   bad_request: 'Xtremepush rejected the event as malformed: check that user_id and event are present and the body is valid.',
   auth: 'Xtremepush refused the App Token: it is wrong, belongs to the other region (EU/US), or the project is OAuth-only (created after June 2026). Run `npm run cli -- doctor` to find out which; re-copy the token from Settings > Integrations or fix the API base URL.',
-  configuration: 'The API base URL or method path is wrong, or the endpoint is turned off for this project: check XTREMEPUSH_API_BASE_URL (`npm run cli -- doctor` checks it).',
+  configuration:
+    'The API base URL or method path is wrong, or the endpoint is turned off for this project: check XTREMEPUSH_API_BASE_URL (`npm run cli -- doctor` checks it).',
   payload_too_large: 'The event is too large for Xtremepush: reduce its properties or traits.',
   throttled: 'Xtremepush is rate-limiting this project; the delivery is retried after the delay it asked for.',
   transient: 'Xtremepush or the network failed temporarily; the delivery is retried with backoff.',
@@ -19,7 +20,7 @@ const HINTS: Record<FailureClass, string> = {
 /** Classifies one HTTP exchange with Xtremepush. `code` in the envelope wins over the HTTP status when it reports a failure. */
 export function classifyResponse(httpStatus: number, envelope: Envelope | null, retryAfterHeader?: string | null): Classification {
   const envelopeFailure = envelope?.success === false && envelope.code && envelope.code >= 400 ? envelope.code : null;
-  const code = httpStatus >= 400 ? httpStatus : envelopeFailure ?? httpStatus;
+  const code = httpStatus >= 400 ? httpStatus : (envelopeFailure ?? httpStatus);
   if (code >= 200 && code < 300) {
     if (envelope === null) return failed('transient', code, 'Xtremepush answered without a JSON envelope');
     return { outcome: 'accepted', code };

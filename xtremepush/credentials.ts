@@ -95,10 +95,14 @@ export function explainRefusal(
 ): { message: string; fix: string } {
   switch (check.verdict) {
     case 'wrong_region': {
-      const where = integration.region === 'local' ? integration.apiBaseUrl : `the ${integration.region.toUpperCase()} region this integration is configured for`;
+      const where =
+        integration.region === 'local' ? integration.apiBaseUrl : `the ${integration.region.toUpperCase()} region this integration is configured for`;
       const belongs = `the token belongs to the ${check.region.toUpperCase()} region, not to ${where}`;
       return check.oauthOnly
-        ? { message: `${belongs}, and that project is OAuth-only or API access is not enabled for it (HTTP 403)`, fix: `${setBaseUrl(check.host)}; then ${OAUTH_FIX}` }
+        ? {
+            message: `${belongs}, and that project is OAuth-only or API access is not enabled for it (HTTP 403)`,
+            fix: `${setBaseUrl(check.host)}; then ${OAUTH_FIX}`,
+          }
         : { message: `${belongs}: events sent now are accepted but land in no project`, fix: setBaseUrl(check.host) };
     }
     case 'wrong_token':
@@ -110,11 +114,15 @@ export function explainRefusal(
         : { message: 'the App Token is wrong: no region host accepts it (HTTP 401)', fix: RECOPY_TOKEN };
     case 'oauth_only':
       return {
-        message: 'the project is OAuth-only (created after the June 2026 Xtremepush release) or API access is not enabled for it: an App Token cannot be used (HTTP 403)',
+        message:
+          'the project is OAuth-only (created after the June 2026 Xtremepush release) or API access is not enabled for it: an App Token cannot be used (HTTP 403)',
         fix: OAUTH_FIX,
       };
     case 'turned_off':
-      return { message: `${integration.apiBaseUrl} answered HTTP 410: the External API is turned off for this project or host`, fix: 'ask Xtremepush to enable the External API for the project' };
+      return {
+        message: `${integration.apiBaseUrl} answered HTTP 410: the External API is turned off for this project or host`,
+        fix: 'ask Xtremepush to enable the External API for the project',
+      };
     case 'not_external_api':
       return {
         message: `${integration.apiBaseUrl} answered HTTP ${check.status} to an External API method: it is not the Xtremepush External API (wrong host or path)`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Every External API method answers with this envelope (see shared/notes/xtremepush-api.md). */
+/** Every External API method answers with this envelope. */
 export const envelopeSchema = z.looseObject({
   code: z.coerce.number().int().optional(),
   success: z.boolean().optional(),

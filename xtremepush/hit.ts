@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const eventHitSchema = z.object({
   user_id: z.string().min(1),
   event: z.string().min(1),
-  /** `YYYY-MM-DD HH:MM:SS +00:00`: the format of seed 000's example. */
+  /** `YYYY-MM-DD HH:MM:SS +00:00`: the format Xtremepush's own examples use. */
   timestamp: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}( [+-]\d{2}:\d{2})?$/),
   value: z.union([z.string(), z.number(), z.record(z.string(), z.unknown())]).optional(),
   user_attributes: z.record(z.string(), z.unknown()).optional(),

@@ -1,4 +1,4 @@
-/** Xtremepush hosts its projects per region; a token only matches projects on its own region's host (seed 000). */
+/** Xtremepush hosts its projects per region; a token only matches projects on its own region's host. */
 export const REGION_HOSTS = {
   eu: 'https://api.eu.xtremepush.com',
   us: 'https://api.us.xtremepush.com',

@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../../config/load';
+import { loadConfig } from '../../config/load';
 import { runDoctor } from '../../diagnostics/doctor';
 import { configErrorReport, type DoctorReport, type Finding } from '../../diagnostics/report';
 import { createXtremepushClient } from '../../xtremepush/client';
 import { temporalAddressOf, tryConnect } from '../context';
 import { REGION_HOSTS } from '../../xtremepush/regions';
+import { ConfigError } from '../../errors';
 
 interface DoctorCliOptions {
   json?: boolean;
@@ -28,7 +29,11 @@ export function doctorCommand(): Command {
         'configured region (EU/US), using read-only calls that create nothing; exits 0 when healthy, 1 otherwise',
     )
     .option('--json', 'print the report as JSON ({ healthy, findings }) instead of text')
-    .addOption(new Option('--eu-host <url>', `stand-in for the EU region host, e.g. the simulator (default: XTREMEPUSH_EU_HOST, else ${REGION_HOSTS.eu})`).argParser(parseHostUrl))
+    .addOption(
+      new Option('--eu-host <url>', `stand-in for the EU region host, e.g. the simulator (default: XTREMEPUSH_EU_HOST, else ${REGION_HOSTS.eu})`).argParser(
+        parseHostUrl,
+      ),
+    )
     .addOption(new Option('--us-host <url>', `stand-in for the US region host (default: XTREMEPUSH_US_HOST, else ${REGION_HOSTS.us})`).argParser(parseHostUrl))
     .action(async (options: DoctorCliOptions) => {
       const report = await doctor(options);

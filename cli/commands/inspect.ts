@@ -10,15 +10,19 @@ import { printJson, printLines, withTemporal } from '../context';
 export function inspectCommand(): Command {
   return new Command('inspect')
     .description("show one event's deliveries: the event as received, what was decided, the hit as sent (no token), the attempts, the outcome")
-    .argument('[id]', 'the messageId of the event, or a delivery\'s workflow id as the ingest API answered it')
+    .argument('[id]', "the messageId of the event, or a delivery's workflow id as the ingest API answered it")
     .option('--user-id <id>', "list a person's deliveries instead (events that carried this userId; needs PRIVACY_HASH_KEY)")
     .option('--limit <n>', 'with --user-id: the newest deliveries to list', '50')
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, options: { userId?: string; limit: string; json?: boolean }) => {
       await withTemporal(async ({ config, client }) => {
         if (options.userId) return listPersonDeliveries(client, config, options.userId, Number(options.limit), options.json);
-        if (!id) throw new Error('give a messageId or workflow id, or --user-id to list a person\'s deliveries');
-        const deliveries = await inspectMessage(client, config.integrations.map((i) => i.id), id);
+        if (!id) throw new Error("give a messageId or workflow id, or --user-id to list a person's deliveries");
+        const deliveries = await inspectMessage(
+          client,
+          config.integrations.map((i) => i.id),
+          id,
+        );
         if (deliveries.length === 0) {
           process.stderr.write(
             `no delivery with messageId or workflow id ${id} in any integration (${config.integrations.map((i) => i.id).join(', ')}); check the id, or the namespace's retention period\n`,
@@ -36,7 +40,10 @@ async function listPersonDeliveries(client: Client, config: LoadedConfig, userId
   const query = deliveryQuery({ taskQueue: config.temporal.taskQueue, ...userIdFilter(config.privacy.hashKey, userId) });
   const deliveries = await listDeliveries(client, query, limit);
   if (json) return printJson(deliveries);
-  if (deliveries.length === 0) return printLines([`no deliveries of events with this userId (query: ${query}); deliveries started while PRIVACY_HASH_KEY was unset or different cannot be found by person`]);
+  if (deliveries.length === 0)
+    return printLines([
+      `no deliveries of events with this userId (query: ${query}); deliveries started while PRIVACY_HASH_KEY was unset or different cannot be found by person`,
+    ]);
   printLines([
     ...deliveries.map((d) => `${d.startTime}  ${d.workflowId}  ${d.sourceEvent ?? ''}  ${d.outcome ?? d.status.toLowerCase()}`),
     deliveries.length === limit ? `(the newest ${limit}; --limit shows more)` : '',
@@ -58,9 +65,13 @@ function formatInspection(d: DeliveryInspection): string {
   if (first) lines.push(formatAttempt(first));
   if (count > 2) lines.push(`  ... ${count - 2} more attempts ...`);
   if (last && last !== first && last.attempt !== first?.attempt) lines.push(formatAttempt(last));
-  if (d.retrying) lines.push(`  retrying: attempt ${d.retrying.nextAttempt} is scheduled${d.retrying.lastFailure ? `; the last one: ${d.retrying.lastFailure}` : ''}`);
+  if (d.retrying)
+    lines.push(`  retrying: attempt ${d.retrying.nextAttempt} is scheduled${d.retrying.lastFailure ? `; the last one: ${d.retrying.lastFailure}` : ''}`);
   if (d.details) lines.push(`  now:      ${d.details}`);
-  if (d.result) lines.push(`  outcome:  ${d.result.outcome}${d.result.outcome === 'dropped' ? ` (${d.result.reason}): ${d.result.detail}` : d.result.outcome === 'stored' ? `: ${d.result.detail}` : ''}`);
+  if (d.result)
+    lines.push(
+      `  outcome:  ${d.result.outcome}${d.result.outcome === 'dropped' ? ` (${d.result.reason}): ${d.result.detail}` : d.result.outcome === 'stored' ? `: ${d.result.detail}` : ''}`,
+    );
   if (d.failure) lines.push(`  outcome:  failed (${d.failure.type}): ${d.failure.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -24,13 +24,17 @@ export function previewCommand(): Command {
 /** Stored traits and consent are read where the identity store is (cli/store-access.ts); nothing is written. */
 async function preview(config: ReturnType<typeof loadConfig>, event: Parameters<typeof previewSteps>[0]): Promise<{ steps: PreviewStep[]; source: string }> {
   return withStoreAccess(config, { temporal: false }, async (access) => {
-    if (access.via === 'store') return { steps: await previewSteps(event, config.integrations, access.store), source: `stored data read from ${access.source}` };
+    if (access.via === 'store')
+      return { steps: await previewSteps(event, config.integrations, access.store), source: `stored data read from ${access.source}` };
     if (access.via === 'none') return { steps: await previewSteps(event, config.integrations, null), source: `stored data NOT read: ${access.source}` };
     try {
       return { steps: await previewThroughService(access.temporal, config.temporal.taskQueue, event), source: 'stored data read by the running service' };
     } catch (error) {
       const steps = await previewSteps(event, config.integrations, null);
-      return { steps, source: `stored data NOT read: Temporal answers but no worker of task queue ${config.temporal.taskQueue} took the preview (${(error as Error).message}); is the service running with these settings?` };
+      return {
+        steps,
+        source: `stored data NOT read: Temporal answers but no worker of task queue ${config.temporal.taskQueue} took the preview (${(error as Error).message}); is the service running with these settings?`,
+      };
     }
   });
 }

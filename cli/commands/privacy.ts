@@ -16,7 +16,8 @@ export function eraseCommand(): Command {
     .action(async (options: { userId: string; anonymousId?: string[]; dryRun?: boolean; suppress?: boolean; ticket?: string; json?: boolean }) => {
       const config = loadConfig();
       await withPrivacyStore(config, { temporal: true }, async (store, access) => {
-        if (!access.temporal) throw new Error(`cannot reach Temporal: erasing needs it to find the person's executions; start the service (\`npm start\`) or set TEMPORAL_ADDRESS`);
+        if (!access.temporal)
+          throw new Error(`cannot reach Temporal: erasing needs it to find the person's executions; start the service (\`npm start\`) or set TEMPORAL_ADDRESS`);
         const report = await erasePerson(
           { client: access.temporal, store, hashKey: config.privacy.hashKey },
           { userId: options.userId, anonymousIds: options.anonymousId, dryRun: options.dryRun, suppress: options.suppress, ticket: options.ticket },
@@ -41,7 +42,13 @@ export function suppressCommands(): Command[] {
           const lift = name === 'unsuppress';
           const result = await setSuppression({ store, hashKey: config.privacy.hashKey }, { userId: options.userId, lift, ticket: options.ticket });
           if (options.json) return printJson(result);
-          const state = lift ? (result.changed ? 'lifted: their events are processed again' : 'was not suppressed: nothing changed') : result.changed ? 'suppressed: their events end `dropped: suppressed`, nothing stored or sent' : 'was suppressed already';
+          const state = lift
+            ? result.changed
+              ? 'lifted: their events are processed again'
+              : 'was not suppressed: nothing changed'
+            : result.changed
+              ? 'suppressed: their events end `dropped: suppressed`, nothing stored or sent'
+              : 'was suppressed already';
           printLines([`person ${result.subject} ${state}`]);
         });
       });
@@ -64,7 +71,14 @@ export function privacyCommand(): Command {
         const entries = await store.listPrivacyLog(Number(options.limit));
         if (options.json) return printJson(entries);
         if (entries.length === 0) return printLines(['no erase or suppression recorded yet']);
-        printLines(entries.map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.subject}  ${Object.entries(e.counts).map(([k, n]) => `${k} ${n}`).join(', ')}${e.ticket ? `  ticket ${e.ticket}` : ''}`));
+        printLines(
+          entries.map(
+            (e) =>
+              `${e.at}  ${e.action.padEnd(10)} ${e.subject}  ${Object.entries(e.counts)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ')}${e.ticket ? `  ticket ${e.ticket}` : ''}`,
+          ),
+        );
       });
     });
   privacy
@@ -83,7 +97,11 @@ export function privacyCommand(): Command {
 }
 
 /** The identity store directly, or through the running service's worker. */
-async function withPrivacyStore(config: LoadedConfig, options: { temporal: boolean }, run: (store: PrivacyStore, access: StoreAccess) => Promise<void>): Promise<void> {
+async function withPrivacyStore(
+  config: LoadedConfig,
+  options: { temporal: boolean },
+  run: (store: PrivacyStore, access: StoreAccess) => Promise<void>,
+): Promise<void> {
   await withStoreAccess(config, options, async (access) => {
     if (access.via === 'none') throw new Error(`${access.source}: start the service (\`npm start\`) or set DATABASE_URL`);
     const store = access.via === 'store' ? access.store : privacyStoreOfService(access.temporal, config.temporal.taskQueue);
@@ -104,7 +122,9 @@ function formatErasure(r: ErasureReport): string[] {
     `person ${r.subject}${r.dryRun ? ' (dry run: nothing changed)' : ''}`,
     `  identity store: ${verb} ${s.traits} trait records, ${s.links} links (${r.anonymousIds} anonymousIds), ${s.consentDecisions} consent decisions, ${s.consentObservations} consent observations, ${s.messageEvents} webhook message events, ${s.channelWebhooks} webhook channel calls`,
     `  Temporal: ${r.dryRun ? `would delete ${executions}` : `deleted ${r.executions.deleted}`} executions${found.length ? ` (${found.map(([type, n]) => `${n} ${type}`).join(', ')})` : ''}`,
-    r.executions.notYetDeleted ? `  ${r.executions.notYetDeleted} executions are not deleted by Temporal yet: run the same erase again in a few minutes to check` : '',
+    r.executions.notYetDeleted
+      ? `  ${r.executions.notYetDeleted} executions are not deleted by Temporal yet: run the same erase again in a few minutes to check`
+      : '',
     r.executions.endedAsErased ? `  ${r.executions.endedAsErased} waiting deliveries ended \`dropped: erased\` first` : '',
     r.suppressed ? '  suppressed: their later events end `dropped: suppressed`' : '',
     r.dryRun ? '  run again without --dry-run to erase' : '  recorded in the privacy log (`npm run cli -- privacy log`)',

@@ -20,7 +20,7 @@ interface ReplayOptions {
 export function replayCommand(): Command {
   return new Command('replay')
     .description('re-deliver finished deliveries (by default the failed ones); running it twice delivers nothing twice')
-    .option('--query <visibility query>', "a Temporal visibility query, e.g. \"XpFailureClass = 'bad_request'\" (replaces the filters below)")
+    .option('--query <visibility query>', 'a Temporal visibility query, e.g. "XpFailureClass = \'bad_request\'" (replaces the filters below)')
     .option('--integration <id>', 'only this integration')
     .option('--outcome <outcome>', 'failed, dropped, or ended (terminated, timed out or cancelled by Temporal or an operator)', 'failed')
     .option('--failure-class <class>', FINAL_FAILURES.join(', '))
@@ -47,16 +47,32 @@ export function replayCommand(): Command {
         const sample = candidates.slice(0, 10).map((c) => ({ workflowId: c.workflowId, outcome: c.outcome, failureClass: c.failureClass }));
         if (options.dryRun) {
           if (options.json) return printJson({ query, count: candidates.length, sample });
-          const lines = sample.map((c) => `  ${c.workflowId} (${c.outcome ?? 'ended by Temporal or an operator'}${c.failureClass ? `: ${c.failureClass}` : ''})`);
+          const lines = sample.map(
+            (c) => `  ${c.workflowId} (${c.outcome ?? 'ended by Temporal or an operator'}${c.failureClass ? `: ${c.failureClass}` : ''})`,
+          );
           const more = candidates.length > sample.length ? [`  ... and ${candidates.length - sample.length} more`] : [];
-          return printLines([`${candidates.length} deliveries would be replayed (query: ${query})`, ...lines, ...more, candidates.length > 0 ? 'Run again without --dry-run to replay them.' : '']);
+          return printLines([
+            `${candidates.length} deliveries would be replayed (query: ${query})`,
+            ...lines,
+            ...more,
+            candidates.length > 0 ? 'Run again without --dry-run to replay them.' : '',
+          ]);
         }
         const report = await replayDeliveries(client, config.temporal.taskQueue, candidates, progressBar('replaying'));
-        if (options.json) return printJson({ query, selected: report.selected, started: report.started.length, alreadyReplayed: report.alreadyReplayed, workflowIds: report.started });
+        if (options.json)
+          return printJson({
+            query,
+            selected: report.selected,
+            started: report.started.length,
+            alreadyReplayed: report.alreadyReplayed,
+            workflowIds: report.started,
+          });
         printLines([
           `replayed ${report.started.length} of ${report.selected} selected deliveries (query: ${query})`,
           ...(report.alreadyReplayed > 0 ? [`${report.alreadyReplayed} had been replayed by an earlier run and were not started again`] : []),
-          ...(report.started.length > 0 ? ['Follow them with `npm run cli -- inspect <workflow id>`:', ...report.started.slice(0, 10).map((w) => `  ${w}`)] : []),
+          ...(report.started.length > 0
+            ? ['Follow them with `npm run cli -- inspect <workflow id>`:', ...report.started.slice(0, 10).map((w) => `  ${w}`)]
+            : []),
         ]);
       });
     });

@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { request } from 'undici';
 import { z } from 'zod';
+import { describeIssues } from '../../errors/issues';
 
 const EVENTS = ['message_send', 'message_delivery', 'message_open', 'message_click', 'message_failure', 'message_unsubscribe'] as const;
 
-/** A body shaped like Xtremepush's (seed 001), so a connection can be tested before it goes live (seed 002's advice). */
+/** A body shaped like Xtremepush's message events, so a connection can be tested before it goes live. */
 export function sampleMessageEvent(event: (typeof EVENTS)[number], userId: string, now = Date.now()) {
   return {
     event,
@@ -33,7 +34,7 @@ const credentialsSchema = z.discriminatedUnion('auth', [
 
 function authorizationOf(options: unknown): string {
   const parsed = credentialsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(`${parsed.error.issues.map((i) => i.message).join('; ')} (see --help)`);
+  if (!parsed.success) throw new Error(`${describeIssues(parsed.error, { root: 'options' }).join('; ')} (see --help)`);
   const credentials = parsed.data;
   return credentials.auth === 'basic'
     ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
@@ -61,27 +62,39 @@ export function webhookCommand(): Command {
   webhook
     .command('send-sample')
     .description('POST a sample campaign message event to a running webhook receiver, as Xtremepush would')
-    .addOption(new Option('--url <url>', 'the receiver endpoint, e.g. https://hooks.example.com/webhooks/xtremepush/main').argParser(parseUrl).makeOptionMandatory())
+    .addOption(
+      new Option('--url <url>', 'the receiver endpoint, e.g. https://hooks.example.com/webhooks/xtremepush/main').argParser(parseUrl).makeOptionMandatory(),
+    )
     .addOption(new Option('--event <name>', 'the message event to send').choices(EVENTS).default('message_send'))
     .option('--user-id <id>', 'the user_id the sample event is about', 'sample-user')
     .addOption(new Option('--auth <type>', 'how the connection authenticates').choices(['basic', 'bearer']).makeOptionMandatory())
     .option('--username <name>', 'Basic Auth username')
     .option('--password <password>', 'Basic Auth password')
     .option('--token <token>', 'Bearer token')
-    .action(async (options: { url: string; event: (typeof EVENTS)[number]; userId: string; auth: 'basic' | 'bearer'; username?: string; password?: string; token?: string }) => {
-      const authorization = authorizationOf(options);
-      const body = sampleMessageEvent(options.event, options.userId);
-      let res;
-      try {
-        res = await request(options.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
-      } catch (error) {
-        throw new Error(`could not reach ${options.url} (${(error as Error).message}): check the URL and that the receiver is running`);
-      }
-      const text = await res.body.text();
-      process.stdout.write(`HTTP ${res.statusCode}\n${text}\n`);
-      if (res.statusCode >= 200 && res.statusCode < 300) return;
-      process.stderr.write(`the receiver did not accept the sample: ${hintFor(res.statusCode)}\n`);
-      process.exitCode = 1;
-    });
+    .action(
+      async (options: {
+        url: string;
+        event: (typeof EVENTS)[number];
+        userId: string;
+        auth: 'basic' | 'bearer';
+        username?: string;
+        password?: string;
+        token?: string;
+      }) => {
+        const authorization = authorizationOf(options);
+        const body = sampleMessageEvent(options.event, options.userId);
+        let res;
+        try {
+          res = await request(options.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
+        } catch (error) {
+          throw new Error(`could not reach ${options.url} (${(error as Error).message}): check the URL and that the receiver is running`);
+        }
+        const text = await res.body.text();
+        process.stdout.write(`HTTP ${res.statusCode}\n${text}\n`);
+        if (res.statusCode >= 200 && res.statusCode < 300) return;
+        process.stderr.write(`the receiver did not accept the sample: ${hintFor(res.statusCode)}\n`);
+        process.exitCode = 1;
+      },
+    );
   return webhook;
 }

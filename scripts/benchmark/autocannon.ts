@@ -51,7 +51,6 @@ export interface AutocannonInstance {
 
 type Autocannon = (options: AutocannonOptions, done: (error: Error | null, result: AutocannonResult) => void) => AutocannonInstance;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
 /** Runs one autocannon instance; `started` hands out the instance so an abort can stop it. */

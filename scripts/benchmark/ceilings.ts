@@ -84,7 +84,11 @@ export async function measureEngine(options: {
         const started = performance.now();
         await mapLimit(ids, options.inFlight, async (workflowId) => {
           if (options.signal?.aborted) throw new Error('benchmark aborted');
-          await client.workflow.execute(variant, { taskQueue: options.taskQueue, workflowId, typedSearchAttributes: variant === 'deliveryShapeWorkflow' ? DELIVERY_START_ATTRIBUTES : undefined });
+          await client.workflow.execute(variant, {
+            taskQueue: options.taskQueue,
+            workflowId,
+            typedSearchAttributes: variant === 'deliveryShapeWorkflow' ? DELIVERY_START_ATTRIBUTES : undefined,
+          });
         });
         const seconds = (performance.now() - started) / 1000;
         const result = { variant, workflows: ids.length, inFlight: options.inFlight, seconds, workflowsPerSecond: ids.length / seconds };

@@ -233,9 +233,7 @@ export async function openLoop(options: {
   const ledger = new EventLedger(options.prefix, options.batch);
   const requestsPerSecond = Math.max(1, Math.round(options.eventsPerSecond / options.batch));
   const instances = Math.min(INSTANCES, requestsPerSecond);
-  options.log(
-    `open loop: ${requestsPerSecond} requests/s of ${options.batch} events (${requestsPerSecond * options.batch} events/s) for ${options.seconds} s`,
-  );
+  options.log(`open loop: ${requestsPerSecond} requests/s of ${options.batch} events (${requestsPerSecond * options.batch} events/s) for ${options.seconds} s`);
   const running: AutocannonInstance[] = [];
   const stopAll = () => running.forEach((instance) => instance.stop());
   options.signal?.addEventListener('abort', stopAll, { once: true });

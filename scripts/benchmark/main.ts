@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
+import { describeIssues } from '../../errors/issues';
 import { renderMarkdown, renderSummary } from './report';
 import { runBenchmark, type BenchmarkOptionsInput } from './run';
 import { PROJECT_ROOT } from './stack';
@@ -32,7 +33,7 @@ const program = new Command()
   .option('--wire-concurrency <n>', 'concurrent requests of the wire ceiling', number, 64)
   .option('--cost-sample <n>', 'delivered histories read for the cost figures (default 100, --short 20)', number)
   .option('--drain-timeout <s>', 'seconds to wait after a phase for every accepted event to reach the simulator (default 180, --short 45)', number)
-  .option('--json', 'print the results as JSON on stdout, the summary then on stderr (use `npm run -s` to keep npm\'s banner off stdout)', false)
+  .option('--json', "print the results as JSON on stdout, the summary then on stderr (use `npm run -s` to keep npm's banner off stdout)", false)
   .option('--no-report', 'do not rewrite BENCHMARKS.md')
   .addHelpText('after', '\nExample: npm run benchmark -- --events 1000 --short');
 
@@ -114,7 +115,7 @@ main().then(
       process.exit(130);
     }
     if (error instanceof ZodError) {
-      console.error(`invalid options:\n${error.issues.map((i) => `  ${flagOf(String(i.path[0]))}: ${i.message}`).join('\n')}`);
+      console.error(`invalid options:\n${describeIssues(error, { nameOf: (path) => `  ${flagOf(String(path[0]))}` }).join('\n')}`);
       process.exit(2);
     }
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);

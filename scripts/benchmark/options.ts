@@ -30,7 +30,10 @@ export const benchmarkOptionsSchema = z.object({
   /** Seconds to wait, after the last request of a phase, for every accepted event to reach the simulator. */
   drainTimeoutSeconds: z.number().min(1).optional(),
   /** PostgreSQL for `split` (two processes cannot share the embedded identity store). */
-  databaseUrl: z.string().min(1).default(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
+  databaseUrl: z
+    .string()
+    .min(1)
+    .default(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
 });
 
 export type BenchmarkOptionsInput = z.input<typeof benchmarkOptionsSchema>;

@@ -19,10 +19,16 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
   const o = r.openLoop;
   const rows: Array<[string, string]> = [];
   for (const e of r.engine) {
-    rows.push([`engine ceiling: ${VARIANT_LABELS[e.variant] ?? e.variant}`, `${n1(e.workflowsPerSecond)} workflows/s (${n0(e.workflows)}, ${e.inFlight} in flight)`]);
+    rows.push([
+      `engine ceiling: ${VARIANT_LABELS[e.variant] ?? e.variant}`,
+      `${n1(e.workflowsPerSecond)} workflows/s (${n0(e.workflows)}, ${e.inFlight} in flight)`,
+    ]);
   }
   rows.push(
-    ['wire ceiling: hits straight to the simulator', `${n0(r.wire.requestsPerSecond)} requests/s (${r.wire.concurrency} concurrent, p50 ${n1(r.wire.latencyMs.p50)} ms)`],
+    [
+      'wire ceiling: hits straight to the simulator',
+      `${n0(r.wire.requestsPerSecond)} requests/s (${r.wire.concurrency} concurrent, p50 ${n1(r.wire.latencyMs.p50)} ms)`,
+    ],
     [
       'ours, saturation: delivered end to end',
       `**${n1(s.deliveredEventsPerSecond)} events/s** (${n0(s.acceptedEvents)} events in ${n1(s.endToEndSeconds)} s; ${s.connections} connections, ${s.batch} events per request)`,
@@ -81,7 +87,9 @@ export function renderSummary(r: BenchmarkResults): string {
     ...processRows(r).map(([role, rss, cpu, engineCpu]) => `    ${role.padEnd(52)} ${rss.padStart(6)} MB ${cpu.padStart(5)}%   ${engineCpu.padStart(5)}%`),
     '',
     `  per delivered event, by history event type (mean of ${r.costs.sampled}):`,
-    ...r.costs.byEventType.map((c) => `    ${c.eventType.padEnd(38)} ${n2(c.eventsPerWorkflow).padStart(6)} events  ${n2(c.actionsPerWorkflow).padStart(6)} actions`),
+    ...r.costs.byEventType.map(
+      (c) => `    ${c.eventType.padEnd(38)} ${n2(c.eventsPerWorkflow).padStart(6)} events  ${n2(c.actionsPerWorkflow).padStart(6)} actions`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

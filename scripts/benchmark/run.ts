@@ -115,7 +115,9 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       cleanup.defer('drop the PostgreSQL schema', () => dropSchema(options.databaseUrl, settings.database!.schema));
     }
     const roles = options.split ? (['worker', 'api'] as const) : (['service'] as const);
-    log(`starting the service (${options.split ? 'split: dist/api/main.js + dist/worker/main.js' : 'combined: dist/app/start.js'}) on task queue ${settings.taskQueue}`);
+    log(
+      `starting the service (${options.split ? 'split: dist/api/main.js + dist/worker/main.js' : 'combined: dist/app/start.js'}) on task queue ${settings.taskQueue}`,
+    );
     const services: ServiceProcess[] = [];
     cleanup.defer('stop the service', async () => {
       await Promise.all(services.map((s) => s.stop()));

@@ -106,7 +106,10 @@ export async function startServiceProcess(options: {
   };
 
   try {
-    await abortable(waitUntilReady(url, () => exitCode, options.readyTimeoutMs), options.signal);
+    await abortable(
+      waitUntilReady(url, () => exitCode, options.readyTimeoutMs),
+      options.signal,
+    );
   } catch (error) {
     await stop();
     throw new Error(`${options.role} (${ENTRIES[options.role]}) did not become ready: ${(error as Error).message}\n--- its output ---\n${output()}`);

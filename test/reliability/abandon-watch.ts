@@ -63,7 +63,7 @@ export async function startAbandonWatch(target: string): Promise<AbandonWatch> {
     landedUnseen: () => new Map(landedUnseen),
     abandonedRequests: () => abandonedRequests,
     async idle(timeoutMs) {
-      for (const deadline = Date.now() + timeoutMs; inFlight > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const deadline = Date.now() + timeoutMs; inFlight > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
     },
     async close() {
       server.closeAllConnections();

@@ -126,18 +126,30 @@ function round(prefix: string, n: number): BarrageRequest[] {
     refused(
       'invalid UTF-8',
       '/v1/track',
-      Buffer.concat([Buffer.from(`{"userId":"u-${name('utf8')}","event":"Product Viewed","properties":{"note":"`), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}}')]),
+      Buffer.concat([
+        Buffer.from(`{"userId":"u-${name('utf8')}","event":"Product Viewed","properties":{"note":"`),
+        Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+        Buffer.from('"}}'),
+      ]),
     ),
     // Long and odd ids.
     refused('userId over 500 characters', '/v1/track', JSON.stringify(track(name('long-user'), { userId: 'u'.repeat(501) }))),
     refused('messageId over 200 bytes', '/v1/track', JSON.stringify(track(name('long-message'), { messageId: `${'\u4e00'.repeat(67)}-${n}` }))),
     // Wrong credentials.
-    refused('wrong write key', '/v1/track', JSON.stringify(track(name('key'))), { ...JSON_TYPE, authorization: `Basic ${Buffer.from('wrong-write-key:').toString('base64')}` }),
+    refused('wrong write key', '/v1/track', JSON.stringify(track(name('key'))), {
+      ...JSON_TYPE,
+      authorization: `Basic ${Buffer.from('wrong-write-key:').toString('base64')}`,
+    }),
     refused('no credentials', '/v1/track', JSON.stringify(track(name('no-key'))), JSON_TYPE),
     refused('malformed credentials', '/v1/track', JSON.stringify(track(name('bad-basic'))), { ...JSON_TYPE, authorization: 'Basic %%%not-base64' }),
     refused('wrong writeKey in the body', '/v1/track', JSON.stringify(track(name('body-key'), { writeKey: 'wrong-write-key' })), JSON_TYPE),
     // The same on the webhook receiver.
-    refused('webhook: NUL in error_message', MESSAGE_EVENTS, JSON.stringify(withProperties(sampleMessageEvent('message_failure', `u-${name('wh-nul')}`), { error_message: 'bounced\u0000' })), WEBHOOK_AUTH),
+    refused(
+      'webhook: NUL in error_message',
+      MESSAGE_EVENTS,
+      JSON.stringify(withProperties(sampleMessageEvent('message_failure', `u-${name('wh-nul')}`), { error_message: 'bounced\u0000' })),
+      WEBHOOK_AUTH,
+    ),
     refused('webhook: lone surrogate in /channel body', CHANNEL, `{"campaign":${LONE_SURROGATE}}`, WEBHOOK_AUTH),
     refused(
       'webhook: invalid UTF-8',
@@ -146,12 +158,25 @@ function round(prefix: string, n: number): BarrageRequest[] {
       WEBHOOK_AUTH,
     ),
     refused('webhook: malformed JSON', MESSAGE_EVENTS, '{"event": "message_send", ', WEBHOOK_AUTH),
-    refused('webhook: time in milliseconds', MESSAGE_EVENTS, JSON.stringify({ ...sampleMessageEvent('message_send', `u-${name('wh-ms')}`), time: Date.now() }), WEBHOOK_AUTH),
+    refused(
+      'webhook: time in milliseconds',
+      MESSAGE_EVENTS,
+      JSON.stringify({ ...sampleMessageEvent('message_send', `u-${name('wh-ms')}`), time: Date.now() }),
+      WEBHOOK_AUTH,
+    ),
     refused('webhook: deep body', CHANNEL, HEAVY.deepChannel, WEBHOOK_AUTH),
     refused('webhook: __proto__ key', CHANNEL, '{"__proto__":{"polluted":true}}', WEBHOOK_AUTH),
     refused('webhook: huge body', CHANNEL, HEAVY.hugeChannel, WEBHOOK_AUTH),
-    refused('webhook: wrong credentials', MESSAGE_EVENTS, JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-auth')}`)), { ...JSON_TYPE, authorization: 'Bearer wrong-token-0000000000' }),
-    refused('webhook: unknown connection', '/webhooks/xtremepush/nobody', JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-conn')}`)), WEBHOOK_AUTH),
+    refused('webhook: wrong credentials', MESSAGE_EVENTS, JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-auth')}`)), {
+      ...JSON_TYPE,
+      authorization: 'Bearer wrong-token-0000000000',
+    }),
+    refused(
+      'webhook: unknown connection',
+      '/webhooks/xtremepush/nobody',
+      JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-conn')}`)),
+      WEBHOOK_AUTH,
+    ),
     // Odd but valid: accepted, and they end as any event does.
     accepted('event name __proto__', track(name('ev-proto'), { event: '__proto__' })),
     accepted('event name constructor', track(name('ev-ctor'), { event: 'constructor' })),
@@ -165,8 +190,20 @@ function round(prefix: string, n: number): BarrageRequest[] {
     // Valid traffic mixed in.
     accepted('valid track', track(name('valid'))),
     accepted('valid track', track(name('valid-plain'), { properties: { note: 'plain' } })),
-    { kind: 'webhook: valid message event', path: MESSAGE_EVENTS, headers: WEBHOOK_AUTH, body: JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-ok')}`)), expect: { answer: 'recorded' } },
-    { kind: 'webhook: valid channel call', path: CHANNEL, headers: WEBHOOK_AUTH, body: JSON.stringify({ campaign: name('channel-ok') }), expect: { answer: 'recorded' } },
+    {
+      kind: 'webhook: valid message event',
+      path: MESSAGE_EVENTS,
+      headers: WEBHOOK_AUTH,
+      body: JSON.stringify(sampleMessageEvent('message_send', `u-${name('wh-ok')}`)),
+      expect: { answer: 'recorded' },
+    },
+    {
+      kind: 'webhook: valid channel call',
+      path: CHANNEL,
+      headers: WEBHOOK_AUTH,
+      body: JSON.stringify({ campaign: name('channel-ok') }),
+      expect: { answer: 'recorded' },
+    },
   ];
 }
 
@@ -209,7 +246,12 @@ export async function runBarrage(apiUrl: string, requests: readonly BarrageReque
   };
   const unexpected = new Map<string, number>();
   await mapLimit(requests, 16, async (request) => {
-    const res = await fetch(`${apiUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(30_000) }).catch(() => null);
+    const res = await fetch(`${apiUrl}${request.path}`, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(30_000),
+    }).catch(() => null);
     const status = res?.status ?? null;
     const body = (res ? await res.json().catch(() => null) : null) as Answer | null;
     if (status === null || status >= 500) report.crashes += 1;

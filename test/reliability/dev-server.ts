@@ -17,10 +17,14 @@ export interface PersistentDevServer {
 
 export async function startPersistentDevServer(dir: string): Promise<PersistentDevServer> {
   const dbFile = path.join(dir, 'temporal.db');
-  const start = (port: number) => startDevServer({ port, uiPort: null, namespace: 'default', dbFile, logger: pino({ level: 'warn' }), readyTimeoutMs: 120_000 });
+  const start = (port: number) =>
+    startDevServer({ port, uiPort: null, namespace: 'default', dbFile, logger: pino({ level: 'warn' }), readyTimeoutMs: 120_000 });
   // A port free a moment ago may be taken by the time the server binds it (other tests run beside us): try another.
   let port = await freePort();
-  let server: DevServer = await withRetries(() => start(port), async () => void (port = await freePort()));
+  let server: DevServer = await withRetries(
+    () => start(port),
+    async () => void (port = await freePort()),
+  );
   // startDevServer does not expose its child; the one we started is the child of this process holding our state file.
   let forget = endWithThisProcess(childHolding(dbFile));
   return {
@@ -31,7 +35,10 @@ export async function startPersistentDevServer(dir: string): Promise<PersistentD
     },
     async restart() {
       // Same port, or nothing finds it again; it may take a moment for the killed server's sockets to be released.
-      server = await withRetries(() => start(port), () => new Promise((resolve) => setTimeout(resolve, 1_000)));
+      server = await withRetries(
+        () => start(port),
+        () => new Promise((resolve) => setTimeout(resolve, 1_000)),
+      );
       forget = endWithThisProcess(childHolding(dbFile));
     },
     async stop() {

@@ -97,10 +97,16 @@ interface PlannedRequest {
 
 function planRequests(plan: LoadPlan): PlannedRequest[] {
   const requests: PlannedRequest[] = [];
-  for (let first = 0; first < plan.events; ) {
+  for (let first = 0; first < plan.events;) {
     const size = requests.length % 4 === 0 ? 1 : Math.min(plan.batchSize, plan.events - first);
     const events = Array.from({ length: size }, (_, i) => validEvent(`${plan.prefix}-${first + i}`));
-    const bodies = events.map(({ messageId, userId }) => ({ messageId, userId, event: 'Product Viewed', properties: { sku: messageId }, context: MARKETING_GRANTED }));
+    const bodies = events.map(({ messageId, userId }) => ({
+      messageId,
+      userId,
+      event: 'Product Viewed',
+      properties: { sku: messageId },
+      context: MARKETING_GRANTED,
+    }));
     requests.push({
       at: (first / plan.perSecond) * 1000,
       path: size === 1 ? '/v1/track' : '/v1/batch',

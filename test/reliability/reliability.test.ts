@@ -7,7 +7,7 @@ import { WEBHOOK_CONNECTION } from './stack';
 import { problemsOf } from './verdict';
 
 /*
- * The short form of the fault and hostile-input suite (issue 10): a few scenarios with small counts, each on a stack
+ * The short form of the fault and hostile-input suite: a few scenarios with small counts, each on a stack
  * of its own (dev server with a state file, API and worker processes, PostgreSQL, the simulator). The long form runs
  * every scenario with larger counts: `npm run reliability`, which writes RELIABILITY.md.
  */
@@ -48,7 +48,10 @@ describe('a body that is not valid UTF-8', () => {
   };
 
   test('is refused by the ingest API, not delivered with its bytes replaced', async () => {
-    const body = invalid('{"userId":"utf8-user","event":"Signed Up","context":{"consent":{"categoryPreferences":{"marketing":true}}},"properties":{"note":"', '"}}');
+    const body = invalid(
+      '{"userId":"utf8-user","event":"Signed Up","context":{"consent":{"categoryPreferences":{"marketing":true}}},"properties":{"note":"',
+      '"}}',
+    );
     const res = await post('/v1/track', `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`, body);
     assert.equal(res.status, 400, `answered ${res.status}: ${res.body}`);
   });

@@ -1,5 +1,5 @@
 import type { MachineInfo } from '../../scripts/benchmark/machine';
-import type { ScenarioResult } from './run-scenario';
+import type { ScenarioResult } from './scenarios';
 import type { Sizes } from './scenarios';
 import { problemsOf } from './verdict';
 
@@ -22,7 +22,7 @@ export function renderReport(results: readonly ScenarioResult[], sizes: Sizes, m
   const lines = [
     '# Reliability',
     '',
-    'Written by `npm run reliability`, the long form of the fault and hostile-input suite (issue 10); its short form',
+    'Written by `npm run reliability`, the long form of the fault and hostile-input suite; its short form',
     '(`test/reliability/reliability.test.ts`) runs in `npm test`. Each scenario runs on a stack of its own, as it runs in',
     'production: a headless Temporal dev server with its state in a file, the ingest API and two delivery workers as',
     'separate processes (`api/main.ts`, `worker/main.ts`), the identity store in PostgreSQL, and the Xtremepush simulator.',
@@ -49,7 +49,7 @@ export function renderReport(results: readonly ScenarioResult[], sizes: Sizes, m
     '- **lost**: accepted events without a workflow, or delivered without reaching the simulator, or (with **wrong**',
     '  endings) a valid event that ended otherwise than delivered.',
     '- **still running**: workflows not closed when the wait ended.',
-    '- **bad inputs by answer**: the barrage\'s hostile requests by HTTP status.',
+    "- **bad inputs by answer**: the barrage's hostile requests by HTTP status.",
     '- **crashes**: processes that exited without being told to, 5xx answers other than 503 (Temporal away), and hostile',
     '  requests answered 5xx or not at all.',
     '',

@@ -3,38 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../../scripts/benchmark/support';
 import { hitRequests } from '../harness';
-import type { BarrageReport } from './barrage';
 import { startLoad } from './load';
 import { startPrivatePostgres } from './postgres';
 import type { Log } from './processes';
-import type { FaultContext, Scenario, Sizes } from './scenarios';
+import type { FaultContext, Scenario, ScenarioResult, Sizes } from './scenarios';
 import { startStack } from './stack';
-import { checkEnd, type EndCheck } from './verify';
-
-export interface ScenarioResult {
-  scenario: Scenario;
-  /** Why it did not run (e.g. no private PostgreSQL cluster could be started). */
-  skipped?: string;
-  /** Valid events sent: the load's, and the barrage's odd but valid ones (each counted once, however often retried). */
-  sent: number;
-  accepted: number;
-  /** Valid events the API never accepted, whatever the client retried. */
-  notAccepted: number;
-  /** Answers to the valid load, by status (503 and `no answer` are retried by the client). */
-  loadAnswers: Record<string, number>;
-  /** Events of the load accepted when the fault came: fewer than all of them, or the fault did not come mid-load. */
-  acceptedAtFault: number;
-  /** Answers of the simulator to requests that carry events, by status (0: the connection was closed unanswered). */
-  xtremepushAnswers: Record<string, number>;
-  /** Requests to Xtremepush that landed events after the client had given up on them. */
-  lateAnswers: number;
-  check?: EndCheck;
-  barrage?: BarrageReport;
-  /** Processes that exited by themselves, 5xx answers other than 503, hostile requests answered 5xx or not at all. */
-  crashes: string[];
-  notes: string[];
-  seconds: number;
-}
+import { checkEnd } from './verify';
 
 /**
  * One scenario on a stack of its own (two workers, so that one can die and the other carry on): valid load at a
@@ -62,7 +36,12 @@ export async function runScenario(scenario: Scenario, sizes: Sizes, log: Log): P
     if (typeof postgres === 'string') return { ...result, skipped: postgres };
     const stack = await startStack({ name: scenario.id, workers: 2, log: scoped, databaseUrl: postgres?.url });
     try {
-      const load = startLoad(stack.apiUrl, { prefix: `${scenario.id}-${Date.now().toString(36)}`, events: sizes.events, perSecond: sizes.perSecond, batchSize: sizes.batchSize });
+      const load = startLoad(stack.apiUrl, {
+        prefix: `${scenario.id}-${Date.now().toString(36)}`,
+        events: sizes.events,
+        perSecond: sizes.perSecond,
+        batchSize: sizes.batchSize,
+      });
       const loaded = load.done.then(() => true);
       while (load.acceptedSoFar() < sizes.events / 3 && !(await Promise.race([loaded, sleep(100).then(() => false)]))) continue;
       result.acceptedAtFault = load.acceptedSoFar();

@@ -2,8 +2,8 @@ import { sleep } from '../../scripts/benchmark/support';
 import { planBarrage, runBarrage, type BarrageReport } from './barrage';
 import type { PrivatePostgres } from './postgres';
 import type { Log } from './processes';
-import type { ScenarioResult } from './run-scenario';
 import { DELIVERY_TIMEOUT_MS, type Stack } from './stack';
+import type { EndCheck } from './verify';
 
 /** How big each scenario is: the short form (npm test) and the long form (npm run reliability) differ only here. */
 export interface Sizes {
@@ -104,7 +104,8 @@ function simulatorFault(fault: {
         .filter(([status, times]) => (result.xtremepushAnswers[status] ?? 0) !== times)
         .map(([status, times]) => `expected ${times} answers ${status} from the simulator, saw ${result.xtremepushAnswers[status] ?? 0}`);
       const late = fault.lateAnswers?.(sizes);
-      if (late !== undefined && result.lateAnswers < late) missing.push(`expected ${late} requests landing after the client gave up, saw ${result.lateAnswers}`);
+      if (late !== undefined && result.lateAnswers < late)
+        missing.push(`expected ${late} requests landing after the client gave up, saw ${result.lateAnswers}`);
       return missing;
     },
   };
@@ -133,7 +134,9 @@ export const SCENARIOS: Scenario[] = [
       await sleep(2_000);
       const killed = Date.now();
       await stack.restartApi();
-      notes.push(`API killed with SIGKILL, down 2 s, restarted on its port (ready ${Math.round((Date.now() - killed) / 100) / 10} s later); the client retried what got no answer`);
+      notes.push(
+        `API killed with SIGKILL, down 2 s, restarted on its port (ready ${Math.round((Date.now() - killed) / 100) / 10} s later); the client retried what got no answer`,
+      );
     },
     confirm: (result) => (result.loadAnswers['no answer'] ? [] : ['no request of the load met the dead API']),
   },
@@ -189,7 +192,9 @@ export const SCENARIOS: Scenario[] = [
       const delayMs = DELIVERY_TIMEOUT_MS + 1_500;
       stack.simulator.failNext(sizes.storm, { status: 503 });
       stack.simulator.failNext(sizes.slow, { status: 200, delayMs });
-      notes.push(`${sizes.storm} answers 503, then ${sizes.slow} answers 200 after ${delayMs} ms (the client gives up after ${DELIVERY_TIMEOUT_MS} ms; the events land)`);
+      notes.push(
+        `${sizes.storm} answers 503, then ${sizes.slow} answers 200 after ${delayMs} ms (the client gives up after ${DELIVERY_TIMEOUT_MS} ms; the events land)`,
+      );
     },
   }),
   simulatorFault({
@@ -226,7 +231,9 @@ export const SCENARIOS: Scenario[] = [
     async fault(context) {
       const requests = planBarrage(`barrage-${Date.now().toString(36)}`, context.sizes.barrage);
       context.barrage = await runBarrage(context.stack.apiUrl, requests);
-      context.notes.push(`${requests.length} requests to the ingest API and the webhook receiver, ${context.sizes.barrage}+ of them hostile, the others odd or plain valid ones, alongside the valid load`);
+      context.notes.push(
+        `${requests.length} requests to the ingest API and the webhook receiver, ${context.sizes.barrage}+ of them hostile, the others odd or plain valid ones, alongside the valid load`,
+      );
     },
     confirm(result, sizes) {
       const hostile = Object.values(result.barrage?.refusedByAnswer ?? {}).reduce((sum, n) => sum + n, 0);
@@ -236,3 +243,28 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 export const SHORT_FORM = ['503-then-slow', 'worker-sigkill', 'connection-resets', 'bad-input-barrage'];
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  /** Why it did not run (e.g. no private PostgreSQL cluster could be started). */
+  skipped?: string;
+  /** Valid events sent: the load's, and the barrage's odd but valid ones (each counted once, however often retried). */
+  sent: number;
+  accepted: number;
+  /** Valid events the API never accepted, whatever the client retried. */
+  notAccepted: number;
+  /** Answers to the valid load, by status (503 and `no answer` are retried by the client). */
+  loadAnswers: Record<string, number>;
+  /** Events of the load accepted when the fault came: fewer than all of them, or the fault did not come mid-load. */
+  acceptedAtFault: number;
+  /** Answers of the simulator to requests that carry events, by status (0: the connection was closed unanswered). */
+  xtremepushAnswers: Record<string, number>;
+  /** Requests to Xtremepush that landed events after the client had given up on them. */
+  lateAnswers: number;
+  check?: EndCheck;
+  barrage?: BarrageReport;
+  /** Processes that exited by themselves, 5xx answers other than 503, hostile requests answered 5xx or not at all. */
+  crashes: string[];
+  notes: string[];
+  seconds: number;
+}

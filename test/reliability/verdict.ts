@@ -1,8 +1,8 @@
-import type { ScenarioResult } from './run-scenario';
+import type { ScenarioResult } from './scenarios';
 import type { Sizes } from './scenarios';
 
 /**
- * Everything wrong with a scenario's result, in words; empty when it passed. The rule of issue 10: every accepted
+ * Everything wrong with a scenario's result, in words; empty when it passed. The rule: every accepted
  * event has exactly one terminal outcome and reached Xtremepush at least once; nothing crashed; duplicates come only
  * from attempts that really were sent and timed out (or whose answer died with a killed process).
  */
