@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Tracer } from '@opentelemetry/api';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type DeliveryClient } from '../client';
 import type { IncomingEvent } from '../events/accept';
@@ -46,7 +46,7 @@ export function buildIngestApi(options: IngestApiOptions) {
     bodyLimit: BODY_LIMIT_BYTES,
     // Two lines for every request (health checks included) drown what matters: rejected events, failures and
     // 503s are logged where they happen.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // JSON.parse keeps `__proto__` as a plain key, harmlessly; the event holding it is rejected on its own
     // (events/door.ts) instead of the whole request with the valid events beside it.
     onProtoPoisoning: 'ignore',

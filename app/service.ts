@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import path from 'node:path';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { registerHealthRoutes } from '../api/health';
 import { buildIngestApi } from '../api/ingest';
 import { CODEC_PATH, codecServer, codecServerOptionsOf } from '../codec/codec-server';
@@ -144,7 +144,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       apiUrl = await api.listen({ host: config.api.host, port: config.api.port });
     } else if (worker) {
       // A worker-only process serves its health on the API port, which it does not otherwise use.
-      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, disableRequestLogging: true });
+      const health = Fastify({
+        loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger,
+        logController: new LogController({ disableRequestLogging: true }),
+      });
       registerHealthRoutes(health, ready);
       closers.unshift(() => health.close());
       apiUrl = await health.listen({ host: config.api.host, port: config.api.port });
