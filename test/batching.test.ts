@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { resumeParked } from '../client';
 import { inspectDelivery } from '../client/inspect';
 import type { ReceivedRequest } from '../simulator';
 import { circuitStateQuery, circuitWorkflowId, deliveryWorkflowId, type DeliveryResult } from '../workflows/contracts';
-import { EU_TOKEN, MARKETING_GRANTED, eventually, hitRequests, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, eventually, hitRequests, failureOf, startTestStack, type TestStack } from './harness';
 
 /*
  * Issue 11, end to end: the events of one /v1/batch request share Xtremepush requests (a batch window long enough for
@@ -43,15 +41,6 @@ async function postTracks(stack: TestStack, userIds: readonly string[]): Promise
   const workflowIds = userIds.map(workflowIdOf);
   assert.deepEqual(new Set(res.body.deliveries.map((d: { workflowId: string }) => d.workflowId)), new Set(workflowIds));
   return workflowIds;
-}
-
-async function failureOf(stack: TestStack, workflowId: string): Promise<ApplicationFailure> {
-  const error = await stack.service.deliveries.result(workflowId).then(
-    () => assert.fail('expected the delivery to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure, `unexpected ${error}`);
-  return error.cause;
 }
 
 function assertDelivered(result: DeliveryResult): asserts result is Extract<DeliveryResult, { outcome: 'delivered' }> {

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { ResumeReport } from '../client';
 import { inspectDelivery } from '../client/inspect';
 import { circuitStateQuery, circuitWorkflowId, type DeliveryFailureDetails } from '../workflows/contracts';
-import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, runCli, send, startTestStack, type TestStack } from './harness';
+import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, eventually, hitRequests, runCli, send, failureOf, startTestStack, type TestStack } from './harness';
 
 let unique = 0;
 const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${unique++}`;
 const hitsTo = (stack: TestStack) => stack.simulator.received().filter((r) => r.path === '/api/external/hit/event');
 const attemptsFor = (stack: TestStack, userId: string) => hitsTo(stack).filter((r) => (r.body as { user_id?: string }).user_id === userId);
-
-async function failureOf(stack: TestStack, workflowId: string): Promise<ApplicationFailure> {
-  const error = await stack.service.deliveries.result(workflowId).then(
-    () => assert.fail('expected the delivery to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure, `unexpected ${error}`);
-  return error.cause;
-}
 
 async function outcomeOf(stack: TestStack, workflowId: string): Promise<string | undefined> {
   const description = await stack.service.client.workflow.getHandle(workflowId).describe();

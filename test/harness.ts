@@ -1,9 +1,12 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { Client as PgClient } from 'pg';
@@ -216,4 +219,14 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
     child.stdin.end(stdin ?? '');
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The failure a delivery ended with; fails the test if it ended otherwise. */
+export async function failureOf(stack: TestStack, workflowId: string): Promise<ApplicationFailure> {
+  const error = await stack.service.deliveries.result(workflowId).then(
+    () => assert.fail('expected the delivery to fail'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure, `unexpected ${error}`);
+  return error.cause;
 }

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { freePort } from '../test/ports';
 import { startSimulator, type Simulator } from '../simulator';
 import { DeliveryChannel, type ChannelIntegration, type ChannelSettings, type EventExchange } from './channel';
 import { createXtremepushClient, type XtremepushClient } from './client';
@@ -31,15 +31,6 @@ let unique = 0;
 const userId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${unique++}`;
 const hitOf = (user: string): EventHit => ({ user_id: user, event: 'product_viewed', timestamp: formatHitTimestamp(new Date().toISOString()) });
 const later = (ms = 10_000) => ({ deadline: Date.now() + ms });
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  return port;
-}
 
 /** The client, with every sendEvents call seen: when it started, when its answer came back, how many ran at once. */
 function observed(inner: XtremepushClient) {
@@ -359,7 +350,7 @@ describe('DeliveryChannel against the simulator', () => {
     });
 
     test('a host that does not answer: the token is unverified, the attempt is transient and no event is sent', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const watch = observed(xtremepush);
       const ch = channel({}, { client: watch.client, integration: { apiBaseUrl: `http://127.0.0.1:${port}`, region: 'local' } });
       const exchanges = (await Promise.all([ch.send(hitOf(userId('down')), later()), ch.send(hitOf(userId('down')), later())])).map(unsentOf);

@@ -1,6 +1,6 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { freePort } from '../test/ports';
 import { startSimulator, type Simulator } from '../simulator';
 import { createXtremepushClient, redact, REDACTED, type XtremepushClient, type XtremepushExchange } from './client';
 import type { EventHit } from './hit';
@@ -18,15 +18,6 @@ function failure(exchange: XtremepushExchange) {
   const c = exchange.classification;
   assert.equal(c.outcome, 'failed', `expected a failure, got ${JSON.stringify(exchange)}`);
   return c as Extract<typeof c, { outcome: 'failed' }>;
-}
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  return port;
 }
 
 describe('createXtremepushClient against the simulator', () => {
@@ -127,7 +118,7 @@ describe('createXtremepushClient against the simulator', () => {
   });
 
   test('a refused connection is transient with no response', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const exchange = await client.sendEvents({ apiBaseUrl: `http://127.0.0.1:${port}`, appToken: TOKEN }, [HIT]);
     assert.equal(exchange.response, null);
     const c = failure(exchange);
