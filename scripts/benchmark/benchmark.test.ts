@@ -20,8 +20,15 @@ describe('npm run benchmark -- --short', () => {
     assert.ok(results.wire.requests > 0 && results.wire.failed === 0, 'the wire ceiling posted to the simulator');
     assert.equal(results.saturation.acceptedEvents, results.options.events, 'the ingest API accepted every event');
     assert.ok(results.saturation.xtremepushRequests >= 1);
-    assert.ok(results.openLoop.acceptedEvents > 0);
-    assert.equal(results.openLoop.latencyMs.count, results.openLoop.acceptedEvents, 'every open-loop event reached the simulator');
+    assert.deepEqual(
+      results.openLoops.map((o) => o.batch),
+      [1, results.options.batch],
+      'an open loop of single-event requests, then one of batches',
+    );
+    for (const open of results.openLoops) {
+      assert.ok(open.acceptedEvents > 0);
+      assert.equal(open.latencyMs.count, open.acceptedEvents, `every open-loop event (${open.batch} per request) reached the simulator`);
+    }
     // A delivery that succeeds first time: start, one local-activity group, one search-attribute upsert.
     assert.equal(results.costs.actions.max, 3);
     assert.ok(results.costs.historyEvents.max <= 12);

@@ -196,6 +196,8 @@ export async function closedLoop(options: {
 }
 
 export interface OpenLoopResult {
+  /** Events per request. */
+  batch: number;
   targetEventsPerSecond: number;
   requestsPerSecond: number;
   /** Accepted events over the phase's duration. */
@@ -264,6 +266,7 @@ export async function openLoop(options: {
     );
     const latencies = [...arrived].map(([id, at]) => at - ledger.sentAt.get(id)!);
     return {
+      batch: options.batch,
       targetEventsPerSecond: options.eventsPerSecond,
       requestsPerSecond,
       offeredEventsPerSecond: ledger.accepted.size / options.seconds,

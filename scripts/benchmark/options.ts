@@ -13,7 +13,10 @@ export const benchmarkOptionsSchema = z.object({
   events: z.number().int().min(1).optional(),
   /** Events per ingest request: 1 posts `/v1/track`, more posts `/v1/batch`. */
   batch: z.number().int().min(1).max(500).default(20),
-  /** Events per request in the open loop; the saturation phase's `batch` when absent. */
+  /**
+   * Events per request in the open loop. Absent: two open loops, one event per request (as browsers and mobile SDKs
+   * send) and then the saturation phase's `batch` (as server libraries and Signal send).
+   */
   openBatch: z.number().int().min(1).max(500).optional(),
   /** Concurrent connections of the closed loop. */
   connections: z.number().int().min(1).max(1000).default(50),
@@ -44,7 +47,8 @@ export interface BenchmarkOptions {
   split: boolean;
   events: number;
   batch: number;
-  openBatch: number;
+  /** The open loops' events per request, in the order they run. */
+  openBatches: number[];
   connections: number;
   openSeconds: number;
   engineWorkflows: number;
@@ -67,7 +71,7 @@ export function resolveOptions(input: BenchmarkOptionsInput = {}): BenchmarkOpti
     split: parsed.split,
     events: parsed.events ?? preset.events,
     batch: parsed.batch,
-    openBatch: parsed.openBatch ?? parsed.batch,
+    openBatches: parsed.openBatch ? [parsed.openBatch] : [...new Set([1, parsed.batch])],
     connections: parsed.connections,
     openSeconds: parsed.openSeconds ?? preset.openSeconds,
     engineWorkflows: parsed.engineWorkflows ?? preset.engineWorkflows,

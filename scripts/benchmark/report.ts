@@ -1,4 +1,5 @@
 /** The run's results as a terminal summary and as BENCHMARKS.md (fixed prose, then the latest run's tables). */
+import type { EngineVariant } from './ceilings';
 import type { BenchmarkResults } from './run';
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -6,22 +7,24 @@ const n1 = (v: number) => v.toFixed(1);
 const n2 = (v: number) => v.toFixed(2);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-const VARIANT_LABELS: Record<string, string> = {
+const VARIANT_LABELS: Record<EngineVariant, string> = {
   emptyWorkflow: 'empty workflow',
   oneLocalActivityWorkflow: 'one local activity',
   oneActivityWorkflow: 'one activity',
+  startAttributesWorkflow: "empty, started with a delivery's search attributes",
+  twoLocalActivitiesWorkflow: 'two local activities',
+  upsertWorkflow: 'one search-attribute upsert',
   deliveryShapeWorkflow: "a delivery's shape, no work",
 };
 
 /** [label, value] pairs shared by the summary and the Markdown table, so the two never disagree. */
 function headlineRows(r: BenchmarkResults): Array<[string, string]> {
   const s = r.saturation;
-  const o = r.openLoop;
   const rows: Array<[string, string]> = [];
   for (const e of r.engine) {
     rows.push([
-      `engine ceiling: ${VARIANT_LABELS[e.variant] ?? e.variant}`,
-      `${n1(e.workflowsPerSecond)} workflows/s (${n0(e.workflows)}, ${e.inFlight} in flight)`,
+      `engine ceiling: ${VARIANT_LABELS[e.variant]}`,
+      `${n1(e.workflowsPerSecond)} workflows/s (${n0(e.workflows)}, ${e.inFlight} in flight${e.timedOutTasks > 0 ? `; ${e.timedOutTasks} with a workflow task timed out` : ''})`,
     ]);
   }
   rows.push(
@@ -37,10 +40,10 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
       'ours, saturation: accepted by the ingest API',
       `${n1(s.acceptedEventsPerSecond)} events/s (answer p50 ${n0(s.ingestLatencyMs.p50)} ms, p99 ${n0(s.ingestLatencyMs.p99)} ms; ${s.rejectedRequests} requests refused)`,
     ],
-    [
-      `ours, latency at half saturation (${n1(o.offeredEventsPerSecond)} events/s for ${o.seconds} s)`,
+    ...r.openLoops.map((o): [string, string] => [
+      `ours, latency at half saturation, ${o.batch === 1 ? '1 event' : `${o.batch} events`} per request (${n1(o.offeredEventsPerSecond)} events/s for ${o.seconds} s)`,
       `p50 ${n0(o.latencyMs.p50)} ms, p95 ${n0(o.latencyMs.p95)} ms, p99 ${n0(o.latencyMs.p99)} ms, max ${n0(o.latencyMs.max)} ms (${n0(o.acceptedEvents)} events)`,
-    ],
+    ]),
     ['history events per delivered event', `mean ${n1(r.costs.historyEvents.mean)}, max ${r.costs.historyEvents.max}`],
     ['billable actions per delivered event', `**mean ${n2(r.costs.actions.mean)}**, max ${r.costs.actions.max} (sample of ${r.costs.sampled})`],
     ['Xtremepush requests per event (saturation)', `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests)`],
@@ -116,10 +119,10 @@ npm run benchmark -- --help       # counts, batch size, connections, --split (ap
 
 | figure | what it is |
 |---|---|
-| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). The "one local activity" and "one activity" variants show what one more step of each kind costs. |
+| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). The "one local activity" and "one activity" variants show what one more step of each kind costs; "started with a delivery's search attributes", "two local activities" and "one search-attribute upsert" each add one part of a delivery's shape to the empty workflow, and "a delivery's shape, no work" has all of them (\`deliverEvent\`'s history with no-op steps), so together they show which part the engine charges for. |
 | wire ceiling | requests/s the simulator answers when single-event hits are posted straight to \`/api/external/hit/event\` with undici (64 concurrent, closed loop, 5 s by default): HTTP on this machine with Temporal out of the picture. |
 | ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. |
-| ours, latency | an open loop at half the saturation rate (20 s by default): for each event, the time from its request being sent to its hit arriving at the simulator. |
+| ours, latency | an open loop at half the saturation rate (20 s by default): for each event, the time from its request being sent to its hit arriving at the simulator. It runs twice: with one event per request, arriving evenly (as browsers and mobile SDKs send), and with the saturation phase's batches, each arriving as a burst of 20 events (as server libraries and Signal send). |
 | cost per event | history events and Temporal Cloud billable actions per delivered \`deliverEvent\` workflow, from a sample of this run's histories (100 by default); and requests to Xtremepush per event in the saturation phase. |
 | processes | peak RSS and mean CPU (100% = one core busy) of each process during the saturation phase, and its mean CPU during the engine ceiling, sampled from \`/proc\` every 500 ms; "whole machine" is all cores together and memory in use. |
 | ratios | ours ÷ each ceiling: how much of what the engine and the wire allow the service reaches. |

@@ -43,7 +43,8 @@ export interface BenchmarkResults {
   engine: EngineResult[];
   wire: WireResult;
   saturation: SaturationResult;
-  openLoop: OpenLoopResult;
+  /** One per request shape (events per request), at the same rate. */
+  openLoops: OpenLoopResult[];
   costs: CostResult;
   /** Sampled during the saturation phase (first request to last hit) and during the engine ceiling. */
   processes: { saturation: ProcessStats[]; engine: ProcessStats[] };
@@ -208,19 +209,24 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
     );
     simulator.reset();
 
-    const open = await openLoop({
-      apiUrl: api.url,
-      writeKey: WRITE_KEY,
-      simulator,
-      prefix: `bench-${runId}-open-`,
-      eventsPerSecond: closed.deliveredEventsPerSecond / 2,
-      batch: options.openBatch,
-      seconds: options.openSeconds,
-      drainTimeoutMs: options.drainTimeoutSeconds * 1000,
-      log,
-      signal,
-    });
-    log(`open loop: latency p50 ${open.latencyMs.p50} ms, p95 ${open.latencyMs.p95} ms, p99 ${open.latencyMs.p99} ms, max ${open.latencyMs.max} ms`);
+    const openLoops: OpenLoopResult[] = [];
+    for (const batch of options.openBatches) {
+      const open = await openLoop({
+        apiUrl: api.url,
+        writeKey: WRITE_KEY,
+        simulator,
+        prefix: `bench-${runId}-open${batch}-`,
+        eventsPerSecond: closed.deliveredEventsPerSecond / 2,
+        batch,
+        seconds: options.openSeconds,
+        drainTimeoutMs: options.drainTimeoutSeconds * 1000,
+        log,
+        signal,
+      });
+      log(`open loop: latency p50 ${open.latencyMs.p50} ms, p95 ${open.latencyMs.p95} ms, p99 ${open.latencyMs.p99} ms, max ${open.latencyMs.max} ms`);
+      openLoops.push(open);
+      simulator.reset();
+    }
 
     const costs = await abortable(measureCosts({ client, taskQueue: settings.taskQueue, sample: options.costSample, log }), signal);
 
@@ -233,7 +239,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       engine,
       wire,
       saturation,
-      openLoop: open,
+      openLoops,
       costs,
       processes: { saturation: processes, engine: engineProcesses },
       ratios: {

@@ -20,6 +20,17 @@ export async function oneLocalActivityWorkflow(): Promise<void> {
   await local.noop();
 }
 
+/** Two local activities in one workflow task, as deliverEvent's prepare and first attempt. */
+export async function twoLocalActivitiesWorkflow(): Promise<void> {
+  await local.noop();
+  await local.noop();
+}
+
+/** One search-attribute upsert, as deliverEvent's ending. */
+export async function upsertWorkflow(): Promise<void> {
+  upsertDelivered();
+}
+
 /** One activity: a second workflow task and an activity task, as each of deliverEvent's remote steps. */
 export async function oneActivityWorkflow(): Promise<void> {
   await remote.noop();
@@ -32,6 +43,10 @@ export async function oneActivityWorkflow(): Promise<void> {
 export async function deliveryShapeWorkflow(): Promise<void> {
   await local.noop();
   await local.noop();
+  upsertDelivered();
+}
+
+function upsertDelivered(): void {
   upsertSearchAttributes([
     { key: SA.outcome, value: 'delivered' },
     { key: SA.xtremepushEvent, value: 'purchase' },
