@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { messageEventKey } from '../client';
 import { sampleMessageEvent } from '../cli/commands/webhook';
@@ -206,23 +207,36 @@ describe('feedback into deliveries', () => {
 });
 
 describe('load and secrets', () => {
-  test('1,000 webhooks sent concurrently are all answered 200 and all recorded', async (t) => {
+  test('1,000 webhooks sent concurrently are all answered 200 and all recorded, once each', async (t) => {
     const started = Date.now();
     const userId = id('bulk');
     const base = Date.now();
+    let retried = 0;
+    // As a sender does: a 503 (Temporal did not take the start in time, e.g. on a busy machine) is sent again after
+    // its Retry-After. A redelivered webhook must still be recorded once.
+    const deliver = async (body: unknown) => {
+      for (let attempt = 1; ; attempt++) {
+        const answer = await postWebhook('/webhooks/xtremepush/failures', body, bearer);
+        if (answer.status !== 503 || attempt === 5) return answer;
+        assert.ok(answer.headers.get('retry-after'), 'a 503 says when to retry');
+        retried += 1;
+        await sleep(Number(answer.headers.get('retry-after')) * 1000);
+      }
+    };
     const answers = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
-        postWebhook(
-          '/webhooks/xtremepush/failures',
-          { event: 'message_open', time: Math.floor(base / 1000) + i, properties: { user_id: userId, campaign_id: i } },
-          bearer,
-        ),
+        deliver({ event: 'message_open', time: Math.floor(base / 1000) + i, properties: { user_id: userId, campaign_id: i } }),
       ),
     );
-    assert.equal(answers.filter((a) => a.status === 200).length, 1000);
+    assert.deepEqual(
+      answers.filter((a) => a.status !== 200).map((a) => a.status),
+      [],
+    );
     await Promise.all(answers.map((a) => recorded(a.body.workflowId)));
     assert.equal((await reads().listMessageEvents(userId, { limit: 2000 })).length, 1000);
-    t.diagnostic(`1,000 concurrent webhooks answered and recorded in ${Date.now() - started} ms (2-core machine, dev server)`);
+    t.diagnostic(
+      `1,000 concurrent webhooks answered and recorded in ${Date.now() - started} ms, ${retried} of them retried after a 503 (2-core machine, dev server)`,
+    );
   });
 
   test('webhook credentials appear in no history and no log', async () => {
