@@ -11,6 +11,10 @@ import { renderMarkdown, renderSummary } from './report';
 import { runBenchmark, type BenchmarkOptionsInput } from './run';
 import { PROJECT_ROOT } from './stack';
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function number(value: string): number {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError('must be a number');
@@ -22,6 +26,12 @@ const program = new Command()
   .description('Engine and wire ceilings, our end-to-end delivery rate and latency, cost per event, RSS and CPU: one run, on this machine.')
   .option('--short', 'small counts, a few seconds per phase (under a minute in all)', false)
   .option('--split', 'run the API and the worker (dist/api/main.js, dist/worker/main.js) as two processes (needs PostgreSQL, DATABASE_URL)', false)
+  .option(
+    '--service-env <NAME=VALUE>',
+    'a setting for the service processes, as a user would set it (repeatable), e.g. WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=100',
+    collect,
+    [],
+  )
   .option('--events <n>', 'events in the saturation phase (default 2000, --short 200)', number)
   .option('--batch <n>', 'events per ingest request; 1 posts /v1/track, more /v1/batch', number, 20)
   .option('--open-batch <n>', 'events per request in the open loop (default: two open loops, 1 and --batch)', number)
@@ -40,6 +50,7 @@ const program = new Command()
 interface CliOptions {
   short: boolean;
   split: boolean;
+  serviceEnv: string[];
   events?: number;
   batch: number;
   openBatch?: number;
@@ -68,6 +79,7 @@ async function main(): Promise<number> {
   const input: BenchmarkOptionsInput = {
     short: cli.short,
     split: cli.split,
+    serviceEnv: cli.serviceEnv,
     events: cli.events,
     batch: cli.batch,
     openBatch: cli.openBatch,

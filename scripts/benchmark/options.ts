@@ -9,6 +9,8 @@ export const benchmarkOptionsSchema = z.object({
   short: z.boolean().default(false),
   /** `split`: the API and the worker as two processes (identity store in PostgreSQL) instead of one, as `npm start` runs. */
   split: z.boolean().default(false),
+  /** Settings given to the service processes on top of the benchmark's own (e.g. worker slots, NODE_OPTIONS). */
+  serviceEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/, 'each must be NAME=VALUE, e.g. WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=100')).default([]),
   /** Events sent in the closed-loop (saturation) phase. */
   events: z.number().int().min(1).optional(),
   /** Events per ingest request: 1 posts `/v1/track`, more posts `/v1/batch`. */
@@ -45,6 +47,7 @@ export type BenchmarkOptionsInput = z.input<typeof benchmarkOptionsSchema>;
 export interface BenchmarkOptions {
   short: boolean;
   split: boolean;
+  serviceEnv: string[];
   events: number;
   batch: number;
   /** The open loops' events per request, in the order they run. */
@@ -69,6 +72,7 @@ export function resolveOptions(input: BenchmarkOptionsInput = {}): BenchmarkOpti
   return {
     short: parsed.short,
     split: parsed.split,
+    serviceEnv: parsed.serviceEnv,
     events: parsed.events ?? preset.events,
     batch: parsed.batch,
     openBatches: parsed.openBatch ? [parsed.openBatch] : [...new Set([1, parsed.batch])],

@@ -53,6 +53,11 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
   return rows;
 }
 
+/** Settings that make the run differ from the service's defaults. */
+function serviceSettings(r: BenchmarkResults): string {
+  return r.options.serviceEnv.length > 0 ? `; service settings ${r.options.serviceEnv.join(' ')}` : '';
+}
+
 function machineRows(r: BenchmarkResults): Array<[string, string]> {
   const m = r.machine;
   return [
@@ -80,7 +85,7 @@ function processRows(r: BenchmarkResults): Array<[string, string, string, string
 export function renderSummary(r: BenchmarkResults): string {
   const width = Math.max(...headlineRows(r).map(([label]) => label.length));
   const lines = [
-    `signal-xtremepush benchmark, run ${r.runId} (${r.mode}, ${r.options.short ? 'short' : 'full'}), ${n0(r.durationSeconds)} s`,
+    `signal-xtremepush benchmark, run ${r.runId} (${r.mode}, ${r.options.short ? 'short' : 'full'}), ${n0(r.durationSeconds)} s${serviceSettings(r)}`,
     `machine: ${r.machine.cpuModel} × ${r.machine.cpuCount}, ${r.machine.totalMemoryGb} GB, Node ${r.machine.node}, ${r.machine.temporalCli}`,
     `code: ${r.machine.code}`,
     '',
@@ -140,7 +145,7 @@ export function renderMarkdown(r: BenchmarkResults, command: string): string {
   const sections = [
     INTRO.trimEnd(),
     '## Latest run',
-    `\`${command}\` — run ${r.runId}, mode ${r.mode}, ${r.options.short ? 'short' : 'full'}, ${n0(r.durationSeconds)} s in all.`,
+    `\`${command}\` — run ${r.runId}, mode ${r.mode}, ${r.options.short ? 'short' : 'full'}, ${n0(r.durationSeconds)} s in all${serviceSettings(r)}.`,
     table(['machine', ''], machineRows(r)),
     '### Results',
     table(['figure', 'value'], headlineRows(r)),

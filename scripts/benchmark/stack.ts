@@ -38,6 +38,8 @@ export interface ServiceSettings {
   dataDir: string;
   /** Split mode: the shared identity store. */
   database?: { url: string; schema: string };
+  /** `--service-env NAME=VALUE` settings, applied last. */
+  extra: Record<string, string>;
 }
 
 /** The environment a user's shell would need to run node; nothing else of ours leaks in (e.g. a TEMPORAL_ADDRESS). */
@@ -72,6 +74,7 @@ export async function startServiceProcess(options: {
     DATA_DIR: settings.dataDir,
     LOG_LEVEL: 'warn',
     ...(settings.database ? { DATABASE_URL: settings.database.url, DATABASE_SCHEMA: settings.database.schema } : {}),
+    ...settings.extra,
   };
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, ENTRIES[options.role])], {
     cwd: PROJECT_ROOT,
