@@ -139,6 +139,11 @@ are billed on the receiver; completions and workflow tasks are free.
 
 Figures depend on the machine and on whatever else runs on it: compare runs from the same machine only. The dev
 server keeps everything in one SQLite database, so it is the engine's limit here; a Temporal cluster goes further.
+
+Run at its limit, the dev server now and then records a workflow task as started by the worker whose poll response
+never reaches it (the worker's own log shows no such task). The task times out after 10 s and runs again at once: the
+workflow ends, 10 s late. One of them near the end of a phase stretches that phase by up to 10 s, so an engine
+ceiling names how many of its workflows had a workflow task time out.
 `;
 
 export function renderMarkdown(r: BenchmarkResults, command: string): string {
