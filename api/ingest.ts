@@ -47,10 +47,6 @@ export function buildIngestApi(options: IngestApiOptions) {
     // Two lines for every request (health checks included) drown what matters: rejected events, failures and
     // 503s are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    // JSON.parse keeps `__proto__` as a plain key, harmlessly; the event holding it is rejected on its own
-    // (events/door.ts) instead of the whole request with the valid events beside it.
-    onProtoPoisoning: 'ignore',
-    onConstructorPoisoning: 'ignore',
   });
   // Beacons and some SDKs send JSON as text/plain to avoid CORS preflights.
   app.removeContentTypeParser('application/json');

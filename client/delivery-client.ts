@@ -94,7 +94,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
           { key: SA.integration, value: integration.id },
           { key: SA.region, value: integration.region },
           { key: SA.sourceEvent, value: sourceEvent },
-          ...(privacyHashKey ? [{ key: SA.userHash, value: personHashes(privacyHashKey, event) }] : []),
+          ...(privacyHashKey ? [{ key: SA.userHash, value: eventPersonHashes(privacyHashKey, event) }] : []),
         ],
         staticSummary: `${event.type} "${sourceEvent}" → Xtremepush ${integration.id} (${integration.region})`,
         staticDetails: `messageId \`${event.messageId}\`, received ${event.receivedAt}, happened ${event.at}`,
@@ -140,17 +140,13 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
     for (const event of events) {
       // An event every integration is told to skip leaves nothing behind to reach them through later events.
       if (!describesIdentity(event) || !integrations.some((i) => isIntegrationEnabled(event.integrations, i.id))) continue;
-      await storeIdentity(options.identityStore, event).catch((error: Error) =>
+      // Nothing an identify says about a person on the suppression list is kept (their delivery ends `suppressed`).
+      const subject = privacyHashKey && event.userId ? subjectHash(privacyHashKey, 'user', event.userId) : undefined;
+      await applyIdentityEvent(options.identityStore, event, subject).catch((error: Error) =>
         // The delivery writes it again; only the ordering guarantee waits for the store to come back.
         options.logger?.warn({ err: error.message, messageId: event.messageId }, 'identity store unavailable at ingest; the delivery will store the identify'),
       );
     }
-  }
-
-  /** Nothing an identify says about a person on the suppression list is kept (their delivery ends `suppressed`). */
-  async function storeIdentity(store: IdentityStore, event: AcceptedEvent): Promise<void> {
-    if (privacyHashKey && event.userId && (await store.isSuppressed(subjectHash(privacyHashKey, 'user', event.userId)))) return;
-    await applyIdentityEvent(store, event);
   }
 
   /**
@@ -216,7 +212,7 @@ export function deliveryClientOf(
 }
 
 /** The keyed hashes an event's deliveries are found by: its userId's and anonymousId's, and an alias's previous id's. */
-function personHashes(key: string, event: AcceptedEvent): string[] {
+function eventPersonHashes(key: string, event: AcceptedEvent): string[] {
   const previousId = event.type === 'alias' ? (event as { previousId?: string }).previousId : undefined;
   return [...eventSubjectHashes(key, event), ...(previousId ? [subjectHash(key, 'user', previousId), subjectHash(key, 'anonymous', previousId)] : [])];
 }

@@ -9,10 +9,12 @@ export function describesIdentity(event: AcceptedEvent): boolean {
 /**
  * Writes what an identify, alias or group says about its user, dated by the event's trusted time so that the newest
  * wins per trait and per link whatever order the writes arrive in. Idempotent: ingest writes it before answering,
- * and the event's delivery writes it again in case that first write failed.
+ * and the event's delivery writes it again in case that first write failed. With `subject` (the user's keyed hash,
+ * when a privacy key is set), nothing is written about a person on the suppression list.
  */
-export async function applyIdentityEvent(store: IdentityStore, event: AcceptedEvent): Promise<void> {
-  if (!isKnownEvent(event) || !describesIdentity(event) || !event.userId) return;
+export async function applyIdentityEvent(store: IdentityStore, event: AcceptedEvent, subject?: string): Promise<'written' | 'suppressed' | 'nothing'> {
+  if (!isKnownEvent(event) || !describesIdentity(event) || !event.userId) return 'nothing';
+  if (subject && (await store.isSuppressed(subject))) return 'suppressed';
   if (event.type === 'identify') {
     await store.recordIdentify({ userId: event.userId, anonymousId: event.anonymousId, traits: event.traits ?? {}, at: event.at });
   } else if (event.type === 'alias') {
@@ -20,6 +22,7 @@ export async function applyIdentityEvent(store: IdentityStore, event: AcceptedEv
   } else if (event.type === 'group') {
     await store.recordIdentify({ userId: event.userId, anonymousId: event.anonymousId, traits: groupTraits(event.groupId, event.traits), at: event.at });
   }
+  return 'written';
 }
 
 /**

@@ -2,7 +2,7 @@ import { recordConsentChanges } from '../consent/opt-in';
 import { decideConsent, type ConsentPreferenceTarget } from '../consent/rules';
 import { isIntegrationEnabled } from '../events/integrations';
 import { isKnownEvent, type AcceptedEvent } from '../events/schema';
-import { applyIdentityEvent, describesIdentity } from '../identity/apply';
+import { applyIdentityEvent } from '../identity/apply';
 import type { IdentityStore } from '../identity/store';
 import type { DropReason } from '../workflows/vocabulary';
 import type { EventHit } from '../xtremepush/hit';
@@ -19,10 +19,10 @@ export interface IntegrationPolicy {
   mappings: Mappings;
 }
 
-/** What the delivery of an event to one integration does next; `subject`: the user's keyed hash, when there is a key. */
+/** What the delivery of an event to one integration does next. */
 export type Preparation =
-  | { kind: 'send'; sourceEvent: string; userId: string; subject?: string; hit: EventHit; consentGranted: string[] }
-  | { kind: 'stored'; sourceEvent: string; userId: string; subject?: string; detail: string }
+  | { kind: 'send'; sourceEvent: string; userId: string; hit: EventHit; consentGranted: string[] }
+  | { kind: 'stored'; sourceEvent: string; userId: string; detail: string }
   | { kind: 'drop'; sourceEvent: string; reason: DropReason; detail: string }
   /** Nobody is linked to the event's anonymousId yet: it waits for an identify. */
   | { kind: 'unidentified'; sourceEvent: string; anonymousId: string };
@@ -32,7 +32,7 @@ export interface PrepareOptions {
   asUser?: string;
   /** `preview`: read what is stored, write nothing. */
   readOnly?: boolean;
-  /** A user's keyed hash (privacy/subject.ts): the suppression list is checked, and the hash is returned. */
+  /** A user's keyed hash (privacy/subject.ts), by which the suppression list is checked. */
   subjectOf?: (userId: string) => string;
 }
 
@@ -69,9 +69,7 @@ export async function prepareDelivery(
   const userId = options.asUser ?? event.userId;
   const subject = userId && options.subjectOf ? options.subjectOf(userId) : undefined;
   const suppressed = { kind: 'drop', sourceEvent, reason: 'suppressed', detail: SUPPRESSED_DETAIL } as const;
-  // Before anything is written: what an identify says about a suppressed person is not kept.
-  if (!options.readOnly && describesIdentity(event) && subject && (await store.isSuppressed(subject))) return suppressed;
-  if (!options.readOnly) await applyIdentityEvent(store, event);
+  if (!options.readOnly && (await applyIdentityEvent(store, event, subject)) === 'suppressed') return suppressed;
 
   const profile = await store.loadProfile(userId ? { userId } : { anonymousId: event.anonymousId }, subject);
   if (profile.userId === null) {
@@ -92,7 +90,7 @@ export async function prepareDelivery(
     integration.mappings,
     consent.allowed ? consent.preferences : undefined,
   );
-  if (mapping.action === 'store') return { kind: 'stored', sourceEvent, userId: known.userId, subject: known.subject, detail: mapping.detail };
+  if (mapping.action === 'store') return { kind: 'stored', sourceEvent, userId: known.userId, detail: mapping.detail };
   if (mapping.action === 'drop') return { kind: 'drop', sourceEvent, reason: mapping.reason, detail: mapping.detail };
   // Orphan guard: Xtremepush silently creates a profile for any unknown user_id.
   if (integration.userIdPattern && !userIdPolicy(integration.userIdPattern).test(known.userId)) {
@@ -104,7 +102,7 @@ export async function prepareDelivery(
     };
   }
   if (!consent.allowed) return { kind: 'drop', sourceEvent, reason: 'consent', detail: consent.detail };
-  return { kind: 'send', sourceEvent, userId: known.userId, subject: known.subject, hit: mapping.hit, consentGranted: consent.granted };
+  return { kind: 'send', sourceEvent, userId: known.userId, hit: mapping.hit, consentGranted: consent.granted };
 }
 
 function policyOf(integration: IntegrationPolicy) {
