@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,6 +13,7 @@ import type { AcceptedEvent } from '../events/schema';
 import { resolveTemporalCli } from '../temporal/dev-server';
 import type { EventHit } from '../xtremepush/hit';
 import {
+  eraseDeliverySignal,
   resumeDeliverySignal,
   SA,
   SEARCH_ATTRIBUTE_KEYS,
@@ -346,6 +348,39 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
       },
     );
   });
+
+  for (const [ending, reason] of [
+    ['an operator cancels', 'cancelled'],
+    ['`cli erase` erases the person of', 'erased'],
+  ] as const) {
+    test(`${ending} a retrying delivery: it ends dropped as ${reason}, not failed`, async () => {
+      const retrying = deferred();
+      await withWorker(
+        {
+          prepareDelivery: async () => SEND,
+          sendFirstAttempt: async () => failedAttempt(1, 'transient', 503),
+          // Xtremepush never answers the retry: the delivery is still waiting when the cancel or the erase comes.
+          deliverHit: () => {
+            retrying.resolve();
+            const { cancellationSignal } = Context.current();
+            return new Promise<never>((_, reject) => cancellationSignal.addEventListener('abort', () => reject(cancellationSignal.reason)));
+          },
+        },
+        async (start) => {
+          const handle = await start();
+          await retrying.promise;
+          if (reason === 'cancelled') await handle.cancel();
+          else await handle.signal(eraseDeliverySignal);
+          const result = await handle.result();
+          assert.ok(result.outcome === 'dropped' && result.reason === reason, JSON.stringify(result));
+          const sa = await searchAttributes(handle);
+          assert.equal(sa.outcome, 'dropped');
+          assert.equal(sa.dropReason, reason);
+          assert.equal((await handle.describe()).status.name, 'COMPLETED');
+        },
+      );
+    });
+  }
 
   test('an auth refusal parks the delivery; resumeDelivery sends it on through deliverHit, rechecking the credentials', async () => {
     const parked = deferred<{ integrationId: string; workflowId: string; failureClass: string; message: string }>();

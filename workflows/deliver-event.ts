@@ -48,14 +48,24 @@ const { holdForIdentify } = proxyActivities<Activities>({
  * first attempt costs one workflow task: both local activities, one search-attribute upsert, done.
  */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
-  // `cli erase` ends a delivery still waiting (held, parked, retrying) for a person being erased.
+  // `cli erase` ends a delivery still waiting (held, parked, retrying) for a person being erased; an operator's cancel
+  // (Web UI, `temporal workflow cancel`) reaches the same scope through its parent.
   const scope = new CancellationScope();
-  setHandler(eraseDeliverySignal, () => scope.cancel());
+  let erased = false;
+  setHandler(eraseDeliverySignal, () => {
+    erased = true;
+    scope.cancel();
+  });
   try {
     return await scope.run(() => deliver(input));
   } catch (error) {
-    if (!isCancellation(error) || !scope.consideredCancelled) throw error;
-    return dropped(input.integrationId, 'erased', 'the person was erased (`cli erase`) while this delivery waited');
+    if (!isCancellation(error)) throw error;
+    if (erased) return dropped(input.integrationId, 'erased', 'the person was erased (`cli erase`) while this delivery waited');
+    return dropped(
+      input.integrationId,
+      'cancelled',
+      'an operator cancelled this delivery (Web UI or `temporal workflow cancel`) before Xtremepush accepted it',
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -83,6 +84,8 @@ export async function retryUntilDelivered(input: DeliverEventInput, progress: De
       });
       record(progress, attempt);
     } catch (error) {
+      // An erase or an operator's cancel: deliverEvent ends the delivery as dropped.
+      if (isCancellation(error)) throw error;
       const ended = endOfRound(error);
       if (ended.attempt) record(progress, ended.attempt);
       if (ended.exhausted) throw failed(integrationId, 'retries_exhausted', ended.message, progress.attempts, progress.hit);

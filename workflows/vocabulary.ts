@@ -23,6 +23,8 @@ export const DROP_REASONS = [
   'unsupported_type',
   /** The person was erased (`cli erase`) while the delivery waited. */
   'erased',
+  /** An operator cancelled the delivery (Web UI, `temporal workflow cancel`) before Xtremepush accepted it. */
+  'cancelled',
   /** The person objected to processing (`cli suppress`): nothing of theirs is stored or sent. */
   'suppressed',
 ] as const;
