@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Integration } from '../config/schema';
 import type { MessageLog } from '../identity/message-log';
 import type { IdentityStore } from '../identity/store';
+import { holdDigest } from '../events/ids';
+import { holdWorkflowId } from '../workflows/contracts';
 import type { DeliveryChannel } from '../xtremepush/channel';
 
 export interface ActivityDeps {
@@ -35,6 +37,11 @@ export function channelOf(deps: ActivityDeps, integrationId: string): DeliveryCh
   const channel = deps.channels.get(integrationId);
   if (!channel) throw new Error(`integration "${integrationId}" is not configured on this worker; add it to the worker's configuration`);
   return channel;
+}
+
+/** The hold collecting an anonymousId's events for one integration of this deployment (its task queue). */
+export function holdWorkflowIdOf(deps: Pick<ActivityDeps, 'taskQueue'>, integrationId: string, anonymousId: string): string {
+  return holdWorkflowId(integrationId, holdDigest(deps.taskQueue, anonymousId));
 }
 
 /**

@@ -1,7 +1,6 @@
-import { holdDigest } from '../events/ids';
 import { subjectHash } from '../privacy/subject';
-import { holdWorkflowId, registerHeldEventSignal, SA, WORKFLOW_TYPES, type HeldEvent, type HoldInput } from '../workflows/contracts';
-import type { ActivityDeps } from './deps';
+import { registerHeldEventSignal, SA, WORKFLOW_TYPES, type HeldEvent, type HoldInput } from '../workflows/contracts';
+import { holdWorkflowIdOf, type ActivityDeps } from './deps';
 
 export function createHoldActivities(deps: ActivityDeps) {
   return {
@@ -13,7 +12,7 @@ export function createHoldActivities(deps: ActivityDeps) {
       const hold: HoldInput = { integrationId, anonymousId };
       await deps.temporal.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
         taskQueue: deps.taskQueue,
-        workflowId: holdWorkflowId(integrationId, holdDigest(deps.taskQueue, anonymousId)),
+        workflowId: holdWorkflowIdOf(deps, integrationId, anonymousId),
         args: [hold],
         signal: registerHeldEventSignal,
         signalArgs: [held],

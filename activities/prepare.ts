@@ -1,10 +1,9 @@
 import type { AcceptedEvent } from '../events/schema';
-import { holdDigest } from '../events/ids';
 import { previewSteps, type PreviewStep } from '../mapping/preview';
 import { prepareDelivery, type Preparation } from '../mapping/prepare';
 import { subjectHash } from '../privacy/subject';
-import { holdWorkflowId, identifiedSignal } from '../workflows/contracts';
-import { asDataError, integrationOf, type ActivityDeps } from './deps';
+import { identifiedSignal } from '../workflows/contracts';
+import { asDataError, holdWorkflowIdOf, integrationOf, type ActivityDeps } from './deps';
 
 /** What the delivery workflow is told to do next; a held event also learns where its hold lives. */
 export type PreparedDelivery = Exclude<Preparation, { kind: 'unidentified' }> | (Extract<Preparation, { kind: 'unidentified' }> & { holdWorkflowId: string });
@@ -30,8 +29,7 @@ export function createPrepareActivities(deps: ActivityDeps) {
       }
       const linked = event.type === 'identify' ? event.anonymousId : event.type === 'alias' ? (event as { previousId?: string }).previousId : undefined;
       if (linked && event.userId && preparation.kind !== 'drop') await announceLink(deps, input.integrationId, linked, event.userId);
-      if (preparation.kind === 'unidentified')
-        return { ...preparation, holdWorkflowId: holdWorkflowId(input.integrationId, holdDigest(deps.taskQueue, preparation.anonymousId)) };
+      if (preparation.kind === 'unidentified') return { ...preparation, holdWorkflowId: holdWorkflowIdOf(deps, input.integrationId, preparation.anonymousId) };
       return preparation;
     },
   };
@@ -40,7 +38,7 @@ export function createPrepareActivities(deps: ActivityDeps) {
 /** No hold running means nothing waits; one started later finds the stored link itself. */
 async function announceLink(deps: ActivityDeps, integrationId: string, anonymousId: string, userId: string): Promise<void> {
   await deps.temporal.workflow
-    .getHandle(holdWorkflowId(integrationId, holdDigest(deps.taskQueue, anonymousId)))
+    .getHandle(holdWorkflowIdOf(deps, integrationId, anonymousId))
     .signal(identifiedSignal, { userId })
     .catch(() => undefined);
 }

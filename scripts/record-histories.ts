@@ -16,16 +16,8 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { resumeParked } from '../client';
 import { previewedEvent, previewThroughService } from '../client/preview';
-import { holdDigest } from '../events/ids';
-import {
-  circuitStateQuery,
-  circuitWorkflowId,
-  eraseDeliverySignal,
-  holdWorkflowId,
-  privacyWorkflowId,
-  WORKFLOW_TYPES,
-  type PrivacyRequest,
-} from '../workflows/contracts';
+import { holdWorkflowIdOf } from '../activities/deps';
+import { circuitStateQuery, circuitWorkflowId, eraseDeliverySignal, privacyWorkflowId, WORKFLOW_TYPES, type PrivacyRequest } from '../workflows/contracts';
 import { withTestEnvironment } from '../test/environment';
 import { EU_TOKEN, MARKETING_GRANTED, US_TOKEN, WRITE_KEY, eventually, historyStrings, send, startTestStack, type TestStack } from '../test/harness';
 
@@ -156,7 +148,7 @@ async function recordAll(stack: TestStack): Promise<Map<string, string>> {
     throw new Error(`expected the held event delivered: ${JSON.stringify(released)}`);
   await record('deliverEvent-held-then-released', held, { type: 'deliverEvent', status: 'COMPLETED' });
   await record('deliverEvent-identify-links-anonymous', identify, { type: 'deliverEvent', status: 'COMPLETED' });
-  await record('holdAnonymousEvents-released', holdWorkflowId(INTEGRATION, holdDigest(stack.env.TEMPORAL_TASK_QUEUE!, anonymousId)), {
+  await record('holdAnonymousEvents-released', holdWorkflowIdOf({ taskQueue: stack.env.TEMPORAL_TASK_QUEUE! }, INTEGRATION, anonymousId), {
     type: 'holdAnonymousEvents',
     status: 'COMPLETED',
   });
