@@ -14,6 +14,8 @@ import { resolveTemporalCli } from '../temporal/dev-server';
 import type { EventHit } from '../xtremepush/hit';
 import {
   eraseDeliverySignal,
+  identifiedSignal,
+  registerHeldEventSignal,
   resumeDeliverySignal,
   SA,
   SEARCH_ATTRIBUTE_KEYS,
@@ -34,7 +36,7 @@ import type { deliverEvent } from './deliver-event';
  * (`resolveTemporalCli()`), so nothing is downloaded; the workflow code is the bundle the test runner built once.
  */
 
-type Mocked = Pick<Activities, 'prepareDelivery' | 'sendFirstAttempt' | 'deliverHit' | 'holdForIdentify' | 'parkDelivery'>;
+type Mocked = Pick<Activities, 'prepareDelivery' | 'sendFirstAttempt' | 'deliverHit' | 'holdForIdentify' | 'parkDelivery' | 'resolveUserId'>;
 
 const INTEGRATION = 'xp-wf-test';
 const HIT: EventHit = { user_id: 'crm-42', event: 'purchase', timestamp: '2026-06-05 10:00:00 +00:00', value: { order_id: 'ORD-42' } };
@@ -92,7 +94,10 @@ function unexpected(name: string): () => Promise<never> {
  * Runs `scenario` with a worker of its own (its own task queue) over the given mocked activities, and gives it a way
  * to start a delivery on that queue.
  */
-async function withWorker<T>(mocks: Partial<Mocked>, scenario: (start: () => Promise<WorkflowHandle<typeof deliverEvent>>) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  mocks: Partial<Mocked>,
+  scenario: (start: (input?: Partial<DeliverEventInput>) => Promise<WorkflowHandle<typeof deliverEvent>>) => Promise<T>,
+): Promise<T> {
   const taskQueue = `wf-test-${randomUUID()}`;
   const activities: Mocked = {
     prepareDelivery: unexpected('prepareDelivery'),
@@ -100,6 +105,7 @@ async function withWorker<T>(mocks: Partial<Mocked>, scenario: (start: () => Pro
     deliverHit: unexpected('deliverHit'),
     holdForIdentify: unexpected('holdForIdentify'),
     parkDelivery: unexpected('parkDelivery'),
+    resolveUserId: unexpected('resolveUserId'),
     ...mocks,
   };
   const worker = await Worker.create({
@@ -109,11 +115,11 @@ async function withWorker<T>(mocks: Partial<Mocked>, scenario: (start: () => Pro
     workflowBundle: { codePath: bundlePath },
     activities,
   });
-  const start = () =>
+  const start = (input?: Partial<DeliverEventInput>) =>
     env.client.workflow.start<typeof deliverEvent>(WORKFLOW_TYPES.deliverEvent, {
       taskQueue,
       workflowId: `deliver-${INTEGRATION}-${randomUUID()}`,
-      args: [deliveryInput()],
+      args: [{ ...deliveryInput(), ...input }],
     });
   return worker.runUntil(scenario(start));
 }
@@ -197,6 +203,17 @@ async function detailsMatching(handle: WorkflowHandle, pattern: RegExp): Promise
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.fail(`the details never matched ${pattern}; last: ${JSON.stringify(last)}`);
+}
+
+/** Waits until a workflow task has completed after the workflow's last signal: its handler has run. */
+async function signalHandled(handle: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const signalled = events.map((e) => Boolean(e.workflowExecutionSignaledEventAttributes)).lastIndexOf(true);
+    if (signalled >= 0 && events.slice(signalled).some((e) => e.workflowTaskCompletedEventAttributes)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail('the signal was never handled');
 }
 
 function deferred<T = void>() {
@@ -381,6 +398,52 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
       );
     });
   }
+
+  test('an identify whose signal reaches the hold while it looks the link up is kept: the held event is delivered', async () => {
+    const holdWorkflowId = `hold-${INTEGRATION}-${randomUUID()}`;
+    const lookupStarted = deferred();
+    const lookupMayEnd = deferred();
+    const prepared: Array<string | undefined> = [];
+    await withWorker(
+      {
+        prepareDelivery: async ({ asUser }) => {
+          prepared.push(asUser);
+          return asUser ? SEND : { kind: 'unidentified', sourceEvent: 'Product Added', anonymousId: 'anon-42', holdWorkflowId };
+        },
+        // As the real activity: register with the hold, starting it.
+        holdForIdentify: async ({ integrationId, anonymousId, ...held }) => {
+          await env.client.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
+            taskQueue: Context.current().info.taskQueue,
+            workflowId: holdWorkflowId,
+            args: [{ integrationId, anonymousId }],
+            signal: registerHeldEventSignal,
+            signalArgs: [held],
+          });
+        },
+        // The store had no link yet when the hold looked: the identify stores it and signals while the lookup runs.
+        resolveUserId: async () => {
+          lookupStarted.resolve();
+          await lookupMayEnd.promise;
+          return null;
+        },
+        sendFirstAttempt: async () => accepted(1),
+      },
+      async (start) => {
+        // Short windows: with the identify lost, the delivery would end dropped (unidentified) after 5 s.
+        const handle = await start({ holdWindowMs: 5_000 });
+        await lookupStarted.promise;
+        const hold = env.client.workflow.getHandle(holdWorkflowId);
+        await hold.signal(identifiedSignal, { userId: 'crm-42' });
+        await signalHandled(hold);
+        lookupMayEnd.resolve();
+
+        const result = await handle.result();
+        assert.ok(result.outcome === 'delivered' && result.userId === 'crm-42', JSON.stringify(result));
+        assert.deepEqual(prepared, [undefined, 'crm-42']);
+        assert.deepEqual(await hold.result(), { released: 1, userId: 'crm-42' });
+      },
+    );
+  });
 
   test('an auth refusal parks the delivery; resumeDelivery sends it on through deliverHit, rechecking the credentials', async () => {
     const parked = deferred<{ integrationId: string; workflowId: string; failureClass: string; message: string }>();

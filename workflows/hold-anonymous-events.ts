@@ -26,8 +26,12 @@ export async function holdAnonymousEvents(input: HoldInput): Promise<{ released:
   });
   setHandler(heldEventDoneSignal, ({ workflowId }) => void done.add(workflowId));
 
-  // An identify whose signal came before this hold existed has already stored its link: look it up once.
-  userId ??= await resolveUserId(input.anonymousId);
+  // An identify whose signal came before this hold existed has already stored its link: look it up once. The lookup
+  // must not overwrite an identify signalled while it ran (the store may have answered before that identify wrote).
+  if (userId === null) {
+    const stored = await resolveUserId(input.anonymousId);
+    userId ??= stored;
+  }
 
   for (;;) {
     if (workflowInfo().continueAsNewSuggested) {
