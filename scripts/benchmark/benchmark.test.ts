@@ -29,6 +29,11 @@ describe('npm run benchmark -- --short', () => {
       assert.ok(open.acceptedEvents > 0);
       assert.equal(open.latencyMs.count, open.acceptedEvents, `every open-loop event (${open.batch} per request) reached the simulator`);
     }
+    assert.deepEqual(
+      results.engineLatency.map((e) => [e.burst, e.latencyMs.count > 0]),
+      results.openLoops.map((o) => [o.batch, true]),
+      "empty workflows ran at each open loop's rate and burst",
+    );
     // A delivery that succeeds first time: start, one local-activity group, one search-attribute upsert.
     assert.equal(results.costs.actions.max, 3);
     assert.ok(results.costs.historyEvents.max <= 12);
@@ -36,5 +41,6 @@ describe('npm run benchmark -- --short', () => {
 
     const markdown = renderMarkdown(results, 'npm run benchmark -- --short');
     assert.match(markdown, /billable actions per delivered event/);
+    assert.match(markdown, /engine latency at the same rate/);
   });
 });

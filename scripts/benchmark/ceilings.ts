@@ -10,7 +10,7 @@ import { workerSchema } from '../../config/schema';
 import { tuningOptions } from '../../worker/create-worker';
 import { SA } from '../../workflows/contracts';
 import type { EngineActivities } from './workflows';
-import { mapLimit, percentiles, type Log, type Percentiles } from './support';
+import { mapLimit, percentiles, sleep, type Log, type Percentiles } from './support';
 
 /**
  * Each variant is a workflow of workflows.ts, started with or without deliverEvent's search attributes. Between the
@@ -72,17 +72,18 @@ export async function bundleEngineWorkflows(): Promise<string> {
   return bundle.code;
 }
 
-export async function measureEngine(options: {
+interface EngineWorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
   bundleCode: string;
-  workflows: number;
-  inFlight: number;
-  log: Log;
-  /** Stops starting workflows, so the worker shuts down before the run's cleanup stops the dev server under it. */
-  signal?: AbortSignal;
-}): Promise<EngineResult[]> {
+}
+
+/**
+ * Runs `work` with a worker of the engine workflows in this process and two clients: `client` on its own connection
+ * (the ceilings), and `eagerClient` on the worker's, which eager workflow start needs (as the service's ingest uses).
+ */
+async function withEngineWorker<T>(options: EngineWorkerOptions, work: (clients: { client: Client; eagerClient: Client }) => Promise<T>): Promise<T> {
   installRuntime();
   const activities: EngineActivities = { noop: async () => undefined };
   const workerConnection = await NativeConnection.connect({ address: options.address });
@@ -98,39 +99,101 @@ export async function measureEngine(options: {
       ...tuningOptions(workerSchema.parse({})),
     });
     const client = new Client({ connection, namespace: options.namespace });
-    return await worker.runUntil(async () => {
-      const results: EngineResult[] = [];
-      for (const [variant, { workflowType, startAttributes }] of Object.entries(ENGINE_VARIANTS) as Array<
-        [EngineVariant, (typeof ENGINE_VARIANTS)[EngineVariant]]
-      >) {
-        const ids = Array.from({ length: options.workflows }, (_, i) => `${options.taskQueue}-${variant}-${i}`);
-        const slow: string[] = [];
-        const started = performance.now();
-        await mapLimit(ids, options.inFlight, async (workflowId) => {
-          if (options.signal?.aborted) throw new Error('benchmark aborted');
-          const sent = performance.now();
-          await client.workflow.execute(workflowType, {
-            taskQueue: options.taskQueue,
-            workflowId,
-            typedSearchAttributes: startAttributes ? DELIVERY_START_ATTRIBUTES : undefined,
-          });
-          if (performance.now() - sent >= WORKFLOW_TASK_TIMEOUT_MS) slow.push(workflowId);
-        });
-        const seconds = (performance.now() - started) / 1000;
-        const timedOutTasks = (await Promise.all(slow.map((workflowId) => hadTimedOutTask(client, workflowId)))).filter(Boolean).length;
-        const result = { variant, workflows: ids.length, inFlight: options.inFlight, seconds, workflowsPerSecond: ids.length / seconds, timedOutTasks };
-        options.log(
-          `engine ceiling: ${variant}: ${ids.length} workflows in ${seconds.toFixed(1)} s = ${result.workflowsPerSecond.toFixed(0)}/s` +
-            (timedOutTasks > 0 ? ` (${timedOutTasks} with a timed-out workflow task)` : ''),
-        );
-        results.push(result);
-      }
-      return results;
-    });
+    const eagerClient = new Client({ connection: workerConnection, namespace: options.namespace });
+    return await worker.runUntil(work({ client, eagerClient }));
   } finally {
     await connection.close();
     await workerConnection.close();
   }
+}
+
+export async function measureEngine(
+  options: EngineWorkerOptions & {
+    workflows: number;
+    inFlight: number;
+    log: Log;
+    /** Stops starting workflows, so the worker shuts down before the run's cleanup stops the dev server under it. */
+    signal?: AbortSignal;
+  },
+): Promise<EngineResult[]> {
+  return withEngineWorker(options, async ({ client }) => {
+    const results: EngineResult[] = [];
+    for (const [variant, { workflowType, startAttributes }] of Object.entries(ENGINE_VARIANTS) as Array<
+      [EngineVariant, (typeof ENGINE_VARIANTS)[EngineVariant]]
+    >) {
+      const ids = Array.from({ length: options.workflows }, (_, i) => `${options.taskQueue}-${variant}-${i}`);
+      const slow: string[] = [];
+      const started = performance.now();
+      await mapLimit(ids, options.inFlight, async (workflowId) => {
+        if (options.signal?.aborted) throw new Error('benchmark aborted');
+        const sent = performance.now();
+        await client.workflow.execute(workflowType, {
+          taskQueue: options.taskQueue,
+          workflowId,
+          typedSearchAttributes: startAttributes ? DELIVERY_START_ATTRIBUTES : undefined,
+        });
+        if (performance.now() - sent >= WORKFLOW_TASK_TIMEOUT_MS) slow.push(workflowId);
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const timedOutTasks = (await Promise.all(slow.map((workflowId) => hadTimedOutTask(client, workflowId)))).filter(Boolean).length;
+      const result = { variant, workflows: ids.length, inFlight: options.inFlight, seconds, workflowsPerSecond: ids.length / seconds, timedOutTasks };
+      options.log(
+        `engine ceiling: ${variant}: ${ids.length} workflows in ${seconds.toFixed(1)} s = ${result.workflowsPerSecond.toFixed(0)}/s` +
+          (timedOutTasks > 0 ? ` (${timedOutTasks} with a timed-out workflow task)` : ''),
+      );
+      results.push(result);
+    }
+    return results;
+  });
+}
+
+export interface EngineLatencyResult {
+  /** Workflows started together, as the open loop's events arrive in one request. */
+  burst: number;
+  workflowsPerSecond: number;
+  seconds: number;
+  /** Start request sent -> the server recording the workflow completed, ms. */
+  latencyMs: Percentiles;
+}
+
+/**
+ * The engine's own latency at our open loops' rates: empty workflows started eagerly, as the service starts
+ * deliveries, `burst` at a time at the same events/s, each timed from its start request to its completion in the
+ * server. What an event's latency cannot go below on this server and machine, whatever our code does.
+ */
+export async function measureEngineLatency(
+  options: EngineWorkerOptions & { loops: Array<{ burst: number; workflowsPerSecond: number }>; seconds: number; log: Log; signal?: AbortSignal },
+): Promise<EngineLatencyResult[]> {
+  return withEngineWorker(options, async ({ eagerClient: client }) => {
+    const results: EngineLatencyResult[] = [];
+    for (const { burst, workflowsPerSecond } of options.loops) {
+      const intervalMs = (burst / workflowsPerSecond) * 1000;
+      const started = Date.now();
+      const runs: Array<Promise<number>> = [];
+      for (let tick = 0; tick * intervalMs < options.seconds * 1000; tick++) {
+        await sleep(started + tick * intervalMs - Date.now());
+        if (options.signal?.aborted) throw new Error('benchmark aborted');
+        for (let i = 0; i < burst; i++) runs.push(timeEmptyWorkflow(client, options.taskQueue, `${options.taskQueue}-latency${burst}-${tick}-${i}`));
+      }
+      const latencyMs = percentiles(await Promise.all(runs));
+      const seconds = (Date.now() - started) / 1000;
+      options.log(
+        `engine latency: ${latencyMs.count} empty workflows, ${burst} at a time at ${workflowsPerSecond.toFixed(1)}/s: ` +
+          `p50 ${latencyMs.p50} ms, p95 ${latencyMs.p95} ms, p99 ${latencyMs.p99} ms`,
+      );
+      results.push({ burst, workflowsPerSecond, seconds, latencyMs });
+    }
+    return results;
+  });
+}
+
+/** Milliseconds from sending the start request to the server's close time of the execution. */
+async function timeEmptyWorkflow(client: Client, taskQueue: string, workflowId: string): Promise<number> {
+  const sent = Date.now();
+  const handle = await client.workflow.start('emptyWorkflow', { taskQueue, workflowId, requestEagerStart: true });
+  await handle.result();
+  const { closeTime } = await handle.describe();
+  return closeTime!.getTime() - sent;
 }
 
 async function hadTimedOutTask(client: Client, workflowId: string): Promise<boolean> {

@@ -40,10 +40,23 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
       'ours, saturation: accepted by the ingest API',
       `${n1(s.acceptedEventsPerSecond)} events/s (answer p50 ${n0(s.ingestLatencyMs.p50)} ms, p99 ${n0(s.ingestLatencyMs.p99)} ms; ${s.rejectedRequests} requests refused)`,
     ],
-    ...r.openLoops.map((o): [string, string] => [
-      `ours, latency at half saturation, ${o.batch === 1 ? '1 event' : `${o.batch} events`} per request (${n1(o.offeredEventsPerSecond)} events/s for ${o.seconds} s)`,
-      `p50 ${n0(o.latencyMs.p50)} ms, p95 ${n0(o.latencyMs.p95)} ms, p99 ${n0(o.latencyMs.p99)} ms, max ${n0(o.latencyMs.max)} ms (${n0(o.acceptedEvents)} events)`,
-    ]),
+    ...r.openLoops.flatMap((o): Array<[string, string]> => {
+      const floor = r.engineLatency.find((e) => e.burst === o.batch);
+      return [
+        [
+          `ours, latency at half saturation, ${o.batch === 1 ? '1 event' : `${o.batch} events`} per request (${n1(o.offeredEventsPerSecond)} events/s for ${o.seconds} s)`,
+          `p50 ${n0(o.latencyMs.p50)} ms, p95 ${n0(o.latencyMs.p95)} ms, p99 ${n0(o.latencyMs.p99)} ms, max ${n0(o.latencyMs.max)} ms (${n0(o.acceptedEvents)} events)`,
+        ],
+        ...(floor
+          ? [
+              [
+                `engine latency at the same rate: empty workflows, ${floor.burst === 1 ? 'one' : floor.burst} at a time`,
+                `p50 ${n0(floor.latencyMs.p50)} ms, p95 ${n0(floor.latencyMs.p95)} ms, p99 ${n0(floor.latencyMs.p99)} ms, max ${n0(floor.latencyMs.max)} ms (${n0(floor.latencyMs.count)} workflows)`,
+              ] as [string, string],
+            ]
+          : []),
+      ];
+    }),
     ['history events per delivered event', `mean ${n1(r.costs.historyEvents.mean)}, max ${r.costs.historyEvents.max}`],
     ['billable actions per delivered event', `**mean ${n2(r.costs.actions.mean)}**, max ${r.costs.actions.max} (sample of ${r.costs.sampled})`],
     ['Xtremepush requests per event (saturation)', `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests)`],
@@ -128,6 +141,7 @@ npm run benchmark -- --help       # counts, batch size, connections, --split (ap
 | wire ceiling | requests/s the simulator answers when single-event hits are posted straight to \`/api/external/hit/event\` with undici (64 concurrent, closed loop, 5 s by default): HTTP on this machine with Temporal out of the picture. |
 | ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. |
 | ours, latency | an open loop at half the saturation rate (20 s by default): for each event, the time from its request being sent to its hit arriving at the simulator. It runs twice: with one event per request, arriving evenly (as browsers and mobile SDKs send), and with the saturation phase's batches, each arriving as a burst of 20 events (as server libraries and Signal send). |
+| engine latency | after each open loop, empty workflows started at its rate and in its bursts (one at a time, or 20 together), eagerly as the service starts deliveries, and run by a worker in the benchmark process: for each, the time from its start request to the server recording it completed. The part of an event's latency that is the engine's on this machine, whatever our code does. |
 | cost per event | history events and Temporal Cloud billable actions per delivered \`deliverEvent\` workflow, from a sample of this run's histories (100 by default); and requests to Xtremepush per event in the saturation phase. |
 | processes | peak RSS and mean CPU (100% = one core busy) of each process during the saturation phase, and its mean CPU during the engine ceiling, sampled from \`/proc\` every 500 ms; "whole machine" is all cores together and memory in use. |
 | ratios | ours ÷ each ceiling: how much of what the engine and the wire allow the service reaches. |

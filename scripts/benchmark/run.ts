@@ -12,7 +12,15 @@ import pino from 'pino';
 import { startSimulator } from '../../simulator';
 import { resolveTemporalCli, startDevServer } from '../../temporal/dev-server';
 import { freePort } from '../../test/ports';
-import { bundleEngineWorkflows, measureEngine, measureWire, type EngineResult, type WireResult } from './ceilings';
+import {
+  bundleEngineWorkflows,
+  measureEngine,
+  measureEngineLatency,
+  measureWire,
+  type EngineLatencyResult,
+  type EngineResult,
+  type WireResult,
+} from './ceilings';
 import { measureCosts, type CostResult } from './costs';
 import { closedLoop, openLoop, type ClosedLoopResult, type OpenLoopResult } from './load';
 import { describeMachine, type MachineInfo } from './machine';
@@ -45,6 +53,8 @@ export interface BenchmarkResults {
   saturation: SaturationResult;
   /** One per request shape (events per request), at the same rate. */
   openLoops: OpenLoopResult[];
+  /** Empty workflows at each open loop's rate and burst: the engine's share of that latency. */
+  engineLatency: EngineLatencyResult[];
   costs: CostResult;
   /** Sampled during the saturation phase (first request to last hit) and during the engine ceiling. */
   processes: { saturation: ProcessStats[]; engine: ProcessStats[] };
@@ -229,6 +239,23 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       simulator.reset();
     }
 
+    log("engine latency: empty workflows at the open loops' rates and bursts, started eagerly, worker in this process");
+    const engineLatency = await abortable(
+      engineBundle.then((bundleCode) =>
+        measureEngineLatency({
+          address: devServer.address,
+          namespace: 'default',
+          taskQueue: `bench-engine-latency-${runId}`,
+          bundleCode,
+          loops: openLoops.map((o) => ({ burst: o.batch, workflowsPerSecond: o.targetEventsPerSecond })),
+          seconds: options.openSeconds,
+          log,
+          signal,
+        }),
+      ),
+      signal,
+    );
+
     const costs = await abortable(measureCosts({ client, taskQueue: settings.taskQueue, sample: options.costSample, log }), signal);
 
     const empty = engine.find((e) => e.variant === 'emptyWorkflow')!;
@@ -241,6 +268,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       wire,
       saturation,
       openLoops,
+      engineLatency,
       costs,
       processes: { saturation: processes, engine: engineProcesses },
       ratios: {
