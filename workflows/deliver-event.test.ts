@@ -445,6 +445,44 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
     );
   });
 
+  test('a released event cancelled before it is sent still tells its hold, which then ends', async () => {
+    const holdWorkflowId = `hold-${INTEGRATION}-${randomUUID()}`;
+    const releasedPrepare = deferred();
+    await withWorker(
+      {
+        prepareDelivery: async ({ asUser }) => {
+          if (!asUser) return { kind: 'unidentified', sourceEvent: 'Product Added', anonymousId: 'anon-43', holdWorkflowId };
+          releasedPrepare.resolve();
+          const { cancellationSignal } = Context.current();
+          return new Promise<never>((_, reject) => cancellationSignal.addEventListener('abort', () => reject(cancellationSignal.reason)));
+        },
+        holdForIdentify: async ({ integrationId, anonymousId, ...held }) => {
+          await env.client.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
+            taskQueue: Context.current().info.taskQueue,
+            workflowId: holdWorkflowId,
+            args: [{ integrationId, anonymousId }],
+            signal: registerHeldEventSignal,
+            signalArgs: [held],
+          });
+        },
+        resolveUserId: async () => 'crm-43',
+      },
+      async (start) => {
+        const handle = await start();
+        await releasedPrepare.promise;
+        await handle.cancel();
+        const result = await handle.result();
+        assert.ok(result.outcome === 'dropped' && result.reason === 'cancelled', JSON.stringify(result));
+        const events = (await handle.fetchHistory()).events ?? [];
+        assert.ok(
+          events.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'heldEventDone'),
+          'the cancelled delivery told its hold it is done',
+        );
+        assert.deepEqual(await env.client.workflow.getHandle(holdWorkflowId).result(), { released: 1, userId: 'crm-43' });
+      },
+    );
+  });
+
   test('an auth refusal parks the delivery; resumeDelivery sends it on through deliverHit, rechecking the credentials', async () => {
     const parked = deferred<{ integrationId: string; workflowId: string; failureClass: string; message: string }>();
     const retries: RetryInput[] = [];

@@ -82,10 +82,11 @@ async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
     prepared = await prepare(input, userId);
     return await act(input, prepared);
   } finally {
-    // Lets the hold release the next event of this anonymousId, in order.
-    await getExternalWorkflowHandle(holdWorkflowId)
-      .signal(heldEventDoneSignal, { workflowId: workflowInfo().workflowId })
-      .catch(() => undefined);
+    // Lets the hold release the next event of this anonymousId, in order; sent also when this delivery was cancelled or
+    // erased meanwhile, or the hold would wait for it until its acknowledgement times out.
+    await CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(holdWorkflowId).signal(heldEventDoneSignal, { workflowId: workflowInfo().workflowId }),
+    ).catch(() => undefined);
   }
 }
 
