@@ -205,6 +205,19 @@ async function detailsMatching(handle: WorkflowHandle, pattern: RegExp): Promise
   assert.fail(`the details never matched ${pattern}; last: ${JSON.stringify(last)}`);
 }
 
+/** holdForIdentify as the real activity does it: registers the delivery with its hold, starting the hold. */
+function registeringWith(holdWorkflowId: string): Mocked['holdForIdentify'] {
+  return async ({ integrationId, anonymousId, ...held }) => {
+    await env.client.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
+      taskQueue: Context.current().info.taskQueue,
+      workflowId: holdWorkflowId,
+      args: [{ integrationId, anonymousId }],
+      signal: registerHeldEventSignal,
+      signalArgs: [held],
+    });
+  };
+}
+
 /** Waits until a workflow task has completed after the workflow's last signal: its handler has run. */
 async function signalHandled(handle: WorkflowHandle): Promise<void> {
   for (let i = 0; i < 300; i++) {
@@ -410,16 +423,7 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
           prepared.push(asUser);
           return asUser ? SEND : { kind: 'unidentified', sourceEvent: 'Product Added', anonymousId: 'anon-42', holdWorkflowId };
         },
-        // As the real activity: register with the hold, starting it.
-        holdForIdentify: async ({ integrationId, anonymousId, ...held }) => {
-          await env.client.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
-            taskQueue: Context.current().info.taskQueue,
-            workflowId: holdWorkflowId,
-            args: [{ integrationId, anonymousId }],
-            signal: registerHeldEventSignal,
-            signalArgs: [held],
-          });
-        },
+        holdForIdentify: registeringWith(holdWorkflowId),
         // The store had no link yet when the hold looked: the identify stores it and signals while the lookup runs.
         resolveUserId: async () => {
           lookupStarted.resolve();
@@ -456,15 +460,7 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
           const { cancellationSignal } = Context.current();
           return new Promise<never>((_, reject) => cancellationSignal.addEventListener('abort', () => reject(cancellationSignal.reason)));
         },
-        holdForIdentify: async ({ integrationId, anonymousId, ...held }) => {
-          await env.client.workflow.signalWithStart(WORKFLOW_TYPES.holdAnonymousEvents, {
-            taskQueue: Context.current().info.taskQueue,
-            workflowId: holdWorkflowId,
-            args: [{ integrationId, anonymousId }],
-            signal: registerHeldEventSignal,
-            signalArgs: [held],
-          });
-        },
+        holdForIdentify: registeringWith(holdWorkflowId),
         resolveUserId: async () => 'crm-43',
       },
       async (start) => {
