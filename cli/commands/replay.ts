@@ -22,7 +22,11 @@ export function replayCommand(): Command {
     .description('re-deliver finished deliveries (by default the failed ones); running it twice delivers nothing twice')
     .option('--query <visibility query>', 'a Temporal visibility query, e.g. "XpFailureClass = \'bad_request\'" (replaces the filters below)')
     .option('--integration <id>', 'only this integration')
-    .option('--outcome <outcome>', 'failed, dropped, or ended (terminated, timed out or cancelled by Temporal or an operator)', 'failed')
+    .option(
+      '--outcome <outcome>',
+      'failed, dropped, or ended (terminated or timed out by Temporal or an operator; one an operator cancelled ended dropped: cancelled)',
+      'failed',
+    )
     .option('--failure-class <class>', FINAL_FAILURES.join(', '))
     .option('--since <time>', 'deliveries started at or after this ISO time')
     .option('--until <time>', 'deliveries started before this ISO time')
