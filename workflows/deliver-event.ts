@@ -48,23 +48,21 @@ const { holdForIdentify } = proxyActivities<Activities>({
  * first attempt costs one workflow task: both local activities, one search-attribute upsert, done.
  */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
-  // `cli erase` ends a delivery still waiting (held, parked, retrying) for a person being erased; an operator's cancel
-  // (Web UI, `temporal workflow cancel`) reaches the same scope through its parent.
+  // `cli erase` cancels this inner scope only, for a delivery still waiting (held, parked, retrying) for a person being
+  // erased; an operator's cancel (Web UI, `temporal workflow cancel`) cancels the workflow's own scope, and so this one.
   const scope = new CancellationScope();
-  let erased = false;
-  setHandler(eraseDeliverySignal, () => {
-    erased = true;
-    scope.cancel();
-  });
+  setHandler(eraseDeliverySignal, () => scope.cancel());
   try {
     return await scope.run(() => deliver(input));
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    if (erased) return dropped(input.integrationId, 'erased', 'the person was erased (`cli erase`) while this delivery waited');
+    if (!CancellationScope.current().consideredCancelled) {
+      return dropped(input.integrationId, 'erased', 'the person was erased (`cli erase`) while this delivery waited');
+    }
     return dropped(
       input.integrationId,
       'cancelled',
-      'an operator cancelled this delivery (Web UI or `temporal workflow cancel`) before Xtremepush accepted it',
+      'an operator cancelled this delivery (Web UI or `temporal workflow cancel`) before it was known to be delivered',
     );
   }
 }

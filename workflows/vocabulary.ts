@@ -23,7 +23,7 @@ export const DROP_REASONS = [
   'unsupported_type',
   /** The person was erased (`cli erase`) while the delivery waited. */
   'erased',
-  /** An operator cancelled the delivery (Web UI, `temporal workflow cancel`) before Xtremepush accepted it. */
+  /** An operator cancelled the delivery (Web UI, `temporal workflow cancel`) before it was known to be delivered. */
   'cancelled',
   /** The person objected to processing (`cli suppress`): nothing of theirs is stored or sent. */
   'suppressed',
