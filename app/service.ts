@@ -183,6 +183,7 @@ function createChannels(config: LoadedConfig, xtremepush: XtremepushClient, logg
         {
           maxBatchEvents: delivery.maxBatchEvents,
           batchWindowMs: delivery.batchWindowMs,
+          batchMaxWaitMs: delivery.batchMaxWaitMs,
           maxInFlight: delivery.maxRequestsInFlight,
           maxRequestsPerSecond: delivery.maxRequestsPerSecond,
           timeoutMs: delivery.timeoutMs,

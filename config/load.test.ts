@@ -63,6 +63,7 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
       anonymousHoldWindowMs: 1_800_000,
       circuitProbeIntervalMs: 30_000,
       batchWindowMs: 20,
+      batchMaxWaitMs: 1000,
       maxBatchEvents: 1000,
       maxRequestsInFlight: 8,
       maxRequestsPerSecond: 50,
@@ -209,6 +210,7 @@ describe('loadConfig: other settings', () => {
       anonymousHoldWindowMs: 3_000,
       circuitProbeIntervalMs: 30_000,
       batchWindowMs: 20,
+      batchMaxWaitMs: 1000,
       maxBatchEvents: 1000,
       maxRequestsInFlight: 8,
       maxRequestsPerSecond: 50,
@@ -226,6 +228,15 @@ describe('loadConfig: other settings', () => {
     const error = configError({ XTREMEPUSH_CONSENT_WHEN_MISSING: 'maybe' });
     assert.ok(
       error.problems.some((p) => p.startsWith('XTREMEPUSH_CONSENT_WHEN_MISSING: ')),
+      JSON.stringify(error.problems),
+    );
+  });
+
+  test('XTREMEPUSH_BATCH_MAX_WAIT is a duration of at most 2s, named when longer', () => {
+    assert.equal(loadConfig({ XTREMEPUSH_BATCH_MAX_WAIT: '250ms' }, CWD).delivery.batchMaxWaitMs, 250);
+    const error = configError({ XTREMEPUSH_BATCH_MAX_WAIT: '5s' });
+    assert.ok(
+      error.problems.some((p) => p.startsWith('XTREMEPUSH_BATCH_MAX_WAIT: ') && p.includes('at most 2s')),
       JSON.stringify(error.problems),
     );
   });

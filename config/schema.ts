@@ -114,8 +114,10 @@ export const deliverySchema = z.object({
   anonymousHoldWindowMs: duration.default(1_800_000),
   /** How often a parked integration is probed to see whether its credentials or configuration work again. */
   circuitProbeIntervalMs: duration.default(30_000),
-  /** How long an attempt may wait for others to share its `hit/events` request. */
+  /** A `hit/events` request leaves once no attempt has joined it for this long, or its first has waited batchMaxWaitMs. */
   batchWindowMs: duration.default(20),
+  // An attempt has CHANNEL_WAIT_MS (5 s) in all for its turn, caps and a 429's pause included.
+  batchMaxWaitMs: duration.refine((ms) => ms <= 2000, 'must be at most 2s').default(1_000),
   maxBatchEvents: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Protects Xtremepush: requests in flight at once, and per second, per integration and worker. */
   maxRequestsInFlight: z.coerce.number().int().min(1).max(1000).default(8),

@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../test/ports';
 import { startSimulator, type Simulator } from '../simulator';
 import { DeliveryChannel, type ChannelIntegration, type ChannelSettings, type EventExchange } from './channel';
@@ -19,6 +20,7 @@ const HIT_PATH = /^\/api\/external\/hit\/events?$/;
 const SETTINGS: ChannelSettings = {
   maxBatchEvents: 1000,
   batchWindowMs: 100,
+  batchMaxWaitMs: 1000,
   maxInFlight: 8,
   maxRequestsPerSecond: 1000,
   timeoutMs: 3000,
@@ -188,6 +190,40 @@ describe('DeliveryChannel against the simulator', () => {
         assert.deepEqual([...sizes], [members.length], `batch ${id} reports its own size`);
       }
       for (const u of users) assert.equal(sim.hits({ user_id: u }).length, 1, `${u} landed once`);
+    });
+  });
+
+  describe('a stream of attempts', () => {
+    /** Sends one attempt per user, `gapMs` apart, and returns what each of them came to. */
+    async function stream(ch: DeliveryChannel, users: string[], gapMs: number) {
+      const exchanges: Array<Promise<EventExchange>> = [];
+      for (const u of users) {
+        exchanges.push(ch.send(hitOf(u), later()));
+        await sleep(gapMs);
+      }
+      return (await Promise.all(exchanges)).map(sentOf);
+    }
+
+    test('attempts that keep joining before the window closes share one request, however long the first one waited', async () => {
+      const ch = await verifiedChannel({ batchWindowMs: 500, batchMaxWaitMs: 2000 });
+      // 8 attempts 100 ms apart: the last comes 700 ms after the first, beyond its 500 ms window.
+      const users = Array.from({ length: 8 }, () => userId('stream'));
+      const exchanges = await stream(ch, users, 100);
+      assert.deepEqual(
+        hitRequests().map((r) => usersIn(r.body)),
+        [users],
+      );
+      assert.deepEqual([...new Set(exchanges.map((e) => `${e.batch.id}/${e.batch.size}`))], [`${exchanges[0]!.batch.id}/8`]);
+    });
+
+    test('none waits longer than batchMaxWaitMs: a stream that does not stop goes out in several requests, in order', async () => {
+      const ch = await verifiedChannel({ batchWindowMs: 500, batchMaxWaitMs: 600 });
+      // 10 attempts 100 ms apart: never a gap as long as the window, 900 ms from the first to the last.
+      const users = Array.from({ length: 10 }, () => userId('steady'));
+      await stream(ch, users, 100);
+      const requests = hitRequests().map((r) => usersIn(r.body));
+      assert.ok(requests.length >= 2, `expected the first request to leave before the stream ended: ${JSON.stringify(requests)}`);
+      assert.deepEqual(requests.flat(), users, 'each event once, first come first sent');
     });
   });
 

@@ -9,8 +9,10 @@ import type { IntegrationRegion, RegionHosts } from './regions';
 export interface ChannelSettings {
   /** Events in one `hit/events` request, at most Xtremepush's 1,000. */
   maxBatchEvents: number;
-  /** How long an event may wait for others to share its request. */
+  /** A request leaves once no attempt has joined it for this long: attempts that keep coming keep filling it. */
   batchWindowMs: number;
+  /** The longest an attempt waits for others to share its request, however many keep joining (at least the window). */
+  batchMaxWaitMs: number;
   /** Requests to Xtremepush in flight at once for this integration. */
   maxInFlight: number;
   maxRequestsPerSecond: number;
@@ -71,8 +73,9 @@ const ABANDONED: EventExchange = {
  * - before the first send (and after refused credentials), the token is checked against the configured host with a
  *   read-only call, so a token of the other region sends nothing into the void;
  * - refused credentials close the channel: attempts are answered `auth`/`configuration` without a call, and park;
- * - attempts that arrive together share a `hit/events` request (up to `maxBatchEvents`, or what waited
- *   `batchWindowMs`); a batch Xtremepush refuses as bad is split in halves until the bad event stands alone;
+ * - attempts that arrive together share a `hit/events` request (up to `maxBatchEvents`, sent once none has joined for
+ *   `batchWindowMs` or the first has waited `batchMaxWaitMs`); a batch Xtremepush refuses as bad is split in halves
+ *   until the bad event stands alone;
  * - a 429 pauses the whole integration for its Retry-After; requests in flight and per second are capped;
  * - an attempt whose deadline passes, or whose activity is cancelled, before its request leaves is never sent.
  */
@@ -143,8 +146,7 @@ export class DeliveryChannel {
       if (this.splits.length === 0 && this.queue.length === 0) return;
       if (!this.verified) return this.verify();
       if (this.splits.length === 0) {
-        const due = this.queue[0]!.enqueuedAt + this.settings.batchWindowMs;
-        if (this.queue.length < this.settings.maxBatchEvents && due > now) return this.wakeAt(due);
+        if (this.queue.length < this.settings.maxBatchEvents && this.batchDue() > now) return this.wakeAt(this.batchDue());
       }
       const wait = this.capacityWait(now);
       // No capacity yet: the queue keeps filling, so the next request carries more events.
@@ -152,6 +154,15 @@ export class DeliveryChannel {
       this.takeToken(now);
       void this.dispatch(this.splits.shift() ?? this.queue.splice(0, this.settings.maxBatchEvents));
     }
+  }
+
+  /**
+   * When the queued attempts leave: once none has joined for the batch window, so that attempts arriving in a stream
+   * share one request, but never later than the first one's longest wait.
+   */
+  private batchDue(): number {
+    const { batchWindowMs, batchMaxWaitMs } = this.settings;
+    return Math.min(this.queue[0]!.enqueuedAt + Math.max(batchMaxWaitMs, batchWindowMs), this.queue.at(-1)!.enqueuedAt + batchWindowMs);
   }
 
   /** Milliseconds until a request may leave: the pause after a 429, the in-flight cap, the rate cap. */
