@@ -59,7 +59,11 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
     }),
     ['history events per delivered event', `mean ${n1(r.costs.historyEvents.mean)}, max ${r.costs.historyEvents.max}`],
     ['billable actions per delivered event', `**mean ${n2(r.costs.actions.mean)}**, max ${r.costs.actions.max} (sample of ${r.costs.sampled})`],
-    ['Xtremepush requests per event (saturation)', `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests)`],
+    [
+      'Xtremepush requests per event (saturation)',
+      `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests; the largest of ${n0(s.largestRequestEvents)} events; ` +
+        `${pct(s.shareInRequestsOf100)} of events in requests of 100 or more)`,
+    ],
     ['ours ÷ engine ceiling (empty workflows)', pct(r.ratios.oursOverEngine)],
     ['ours ÷ wire ceiling', pct(r.ratios.oursOverWire)],
   );
@@ -142,7 +146,7 @@ npm run benchmark -- --help       # counts, batch size, connections, --split (ap
 | ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. |
 | ours, latency | an open loop at half the saturation rate (20 s by default): for each event, the time from its request being sent to its hit arriving at the simulator. It runs twice: with one event per request, arriving evenly (as browsers and mobile SDKs send), and with the saturation phase's batches, each arriving as a burst of 20 events (as server libraries and Signal send). |
 | engine latency | after each open loop, empty workflows started at its rate and in its bursts (one at a time, or 20 together), eagerly as the service starts deliveries, and run by a worker in the benchmark process: for each, the time from its start request to the server recording it completed. The part of an event's latency that is the engine's on this machine, whatever our code does. |
-| cost per event | history events and Temporal Cloud billable actions per delivered \`deliverEvent\` workflow, from a sample of this run's histories (100 by default); and requests to Xtremepush per event in the saturation phase. |
+| cost per event | history events and Temporal Cloud billable actions per delivered \`deliverEvent\` workflow, from a sample of this run's histories (100 by default); and requests to Xtremepush per event in the saturation phase, with the largest request and the share of events that went in requests of 100 or more (at most 0.01 requests per event needs nearly all of them there). |
 | processes | peak RSS and mean CPU (100% = one core busy) of each process during the saturation phase, and its mean CPU during the engine ceiling, sampled from \`/proc\` every 500 ms; "whole machine" is all cores together and memory in use. |
 | ratios | ours ÷ each ceiling: how much of what the engine and the wire allow the service reaches. |
 

@@ -41,6 +41,9 @@ export interface SaturationResult extends ClosedLoopResult {
   /** Requests to the hit paths during the phase (retries and batches included). */
   xtremepushRequests: number;
   xtremepushRequestsPerEvent: number;
+  /** Events in the phase's largest request, and the share of events that went in requests of 100 or more. */
+  largestRequestEvents: number;
+  shareInRequestsOf100: number;
 }
 
 export interface BenchmarkResults {
@@ -208,11 +211,17 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
     } finally {
       processes = sampler.stop();
     }
-    const xtremepushRequests = simulator.received().filter((r) => HIT_PATHS.has(r.path)).length;
+    const requestSizes = simulator
+      .received()
+      .filter((r) => HIT_PATHS.has(r.path))
+      .map((r) => eventsIn(r.body));
+    const xtremepushRequests = requestSizes.length;
     const saturation: SaturationResult = {
       ...closed,
       xtremepushRequests,
       xtremepushRequestsPerEvent: xtremepushRequests / closed.acceptedEvents,
+      largestRequestEvents: Math.max(0, ...requestSizes),
+      shareInRequestsOf100: sum(requestSizes.filter((n) => n >= 100)) / Math.max(1, sum(requestSizes)),
     };
     log(
       `saturation: ${closed.acceptedEvents} events delivered end to end in ${closed.endToEndSeconds.toFixed(1)} s = ` +
@@ -293,3 +302,11 @@ function withoutPassword(databaseUrl: string): string {
     return '(unparsable URL)';
   }
 }
+
+/** Events one hit request carried: hit/events holds a list, hit/event one. */
+function eventsIn(body: unknown): number {
+  const events = (body as { events?: unknown } | null)?.events;
+  return Array.isArray(events) ? events.length : 1;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
