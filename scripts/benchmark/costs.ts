@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { mapLimit, type Log } from './support';
+import { mapLimit, sleep, type Log } from './support';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -104,6 +104,21 @@ export interface CostResult {
   actions: { mean: number; max: number };
   /** By event type, means over the sample, most frequent first. */
   byEventType: CostRow[];
+}
+
+/**
+ * Waits until no delivery on the task queue is running: the hits of a phase reach the simulator before their workflows
+ * complete, and the next phase should not measure the engine still finishing this one. Gives up, saying so, at `timeoutMs`.
+ */
+export async function waitForDeliveriesToClose(options: { client: Client; taskQueue: string; timeoutMs: number; log: Log }): Promise<void> {
+  const query = `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${options.taskQueue}'`;
+  const started = Date.now();
+  for (;;) {
+    const { count } = await options.client.workflow.count(query);
+    if (count === 0) return options.log(`settled: no delivery running after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (Date.now() - started > options.timeoutMs) return options.log(`settled: gave up with ${count} deliveries still running`);
+    await sleep(250);
+  }
 }
 
 export async function measureCosts(options: { client: Client; taskQueue: string; sample: number; log: Log }): Promise<CostResult> {

@@ -21,7 +21,7 @@ import {
   type EngineResult,
   type WireResult,
 } from './ceilings';
-import { measureCosts, type CostResult } from './costs';
+import { measureCosts, waitForDeliveriesToClose, type CostResult } from './costs';
 import { closedLoop, openLoop, type ClosedLoopResult, type OpenLoopResult } from './load';
 import { describeMachine, type MachineInfo } from './machine';
 import { resolveOptions, type BenchmarkOptions, type BenchmarkOptionsInput } from './options';
@@ -231,6 +231,8 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
 
     const openLoops: OpenLoopResult[] = [];
     for (const batch of options.openBatches) {
+      // Latency is measured in a steady state, not while the engine still completes the phase before.
+      await abortable(waitForDeliveriesToClose({ client, taskQueue: settings.taskQueue, timeoutMs: options.drainTimeoutSeconds * 1000, log }), signal);
       const open = await openLoop({
         apiUrl: api.url,
         writeKey: WRITE_KEY,
