@@ -117,7 +117,7 @@ export const deliverySchema = z.object({
   /** A `hit/events` request leaves once no attempt has joined it for this long, or its first has waited batchMaxWaitMs. */
   batchWindowMs: duration.default(20),
   // An attempt has CHANNEL_WAIT_MS (5 s) in all for its turn, caps and a 429's pause included.
-  batchMaxWaitMs: duration.refine((ms) => ms <= 2000, 'must be at most 2s').default(1_000),
+  batchMaxWaitMs: duration.refine((ms) => ms <= 2000, 'must be at most 2s').default(200),
   maxBatchEvents: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Protects Xtremepush: requests in flight at once, and per second, per integration and worker. */
   maxRequestsInFlight: z.coerce.number().int().min(1).max(1000).default(8),
