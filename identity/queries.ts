@@ -89,24 +89,8 @@ export const GET_CONSENT_RECORDS = `
   ORDER BY category
 `;
 
-/**
- * $1 userId or null, $2 anonymousId (or previous id) or null, $3 the userId's keyed hash or null -> one row: the user
- * (the userId, else the one the anonymousId links to, following alias chains as RESOLVE_USER_ID does; null when
- * unknown) with everything the delivery of an event needs about them, in one round trip.
- */
-export const LOAD_PROFILE = `
-  WITH RECURSIVE chain (user_id, depth, path) AS (
-    SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
-    FROM identity_links l
-    WHERE $1::text IS NULL AND l.previous_id = $2::text
-    UNION ALL
-    SELECT l.user_id, c.depth + 1, c.path || l.user_id
-    FROM chain c
-    JOIN identity_links l ON l.previous_id = c.user_id
-    WHERE l.user_id <> ALL (c.path) AND c.depth < 32
-  ), who AS (
-    SELECT coalesce($1::text, (SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1)) AS user_id
-  )
+/** Everything the delivery of an event needs about the user in `who` (null when unknown); $2 their keyed hash or null. */
+const PROFILE_OF_WHO = `
   SELECT
     who.user_id,
     (SELECT coalesce(jsonb_object_agg(t.key, t.value), '{}'::jsonb) FROM identity_traits t WHERE t.user_id = who.user_id) AS traits,
@@ -118,8 +102,37 @@ export const LOAD_PROFILE = `
         'category', o.category, 'granted', o.granted, 'at', to_char(o.at AT TIME ZONE 'UTC', ${ISO})
       ) ORDER BY o.category), '[]'::jsonb)
       FROM consent_observed o WHERE o.user_id = who.user_id) AS observed,
-    EXISTS (SELECT 1 FROM suppressed_subjects s WHERE s.subject = $3::text) AS suppressed
+    EXISTS (SELECT 1 FROM suppressed_subjects s WHERE s.subject = $2::text) AS suppressed
   FROM who
+`;
+
+/**
+ * $1 userId, $2 their keyed hash or null -> one row: PROFILE_OF_WHO. Most events name their user: leaving out the
+ * alias-chain walk takes about a third off this statement's time on the embedded store.
+ */
+export const LOAD_PROFILE_OF_USER = `
+  WITH who AS (SELECT $1::text AS user_id)
+  ${PROFILE_OF_WHO}
+`;
+
+/**
+ * $1 anonymousId (or previous id), $2 a keyed hash or null -> one row: PROFILE_OF_WHO for the user it links to,
+ * following alias chains as RESOLVE_USER_ID does.
+ */
+export const LOAD_PROFILE_OF_ANONYMOUS = `
+  WITH RECURSIVE chain (user_id, depth, path) AS (
+    SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
+    FROM identity_links l
+    WHERE l.previous_id = $1::text
+    UNION ALL
+    SELECT l.user_id, c.depth + 1, c.path || l.user_id
+    FROM chain c
+    JOIN identity_links l ON l.previous_id = c.user_id
+    WHERE l.user_id <> ALL (c.path) AND c.depth < 32
+  ), who AS (
+    SELECT (SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1) AS user_id
+  )
+  ${PROFILE_OF_WHO}
 `;
 
 /**

@@ -77,11 +77,10 @@ export function createSqlIdentityStore(db: SqlClient): IdentityStore & MessageLo
 
     async loadProfile(ids, subject) {
       const v = check(profileInput, ids, 'loadProfile input');
-      const rows = await open().query<{ user_id: string | null; traits: unknown; consent: unknown; observed: unknown; suppressed: boolean }>(q.LOAD_PROFILE, [
-        v.userId ?? null,
-        v.anonymousId ?? null,
-        subject ?? null,
-      ]);
+      const rows = await open().query<{ user_id: string | null; traits: unknown; consent: unknown; observed: unknown; suppressed: boolean }>(
+        v.userId ? q.LOAD_PROFILE_OF_USER : q.LOAD_PROFILE_OF_ANONYMOUS,
+        [v.userId ?? v.anonymousId, subject ?? null],
+      );
       const row = rows[0];
       const list = <T>(value: unknown): T[] => (Array.isArray(value) ? value : typeof value === 'string' ? JSON.parse(value) : []) as T[];
       return {
