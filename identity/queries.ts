@@ -48,11 +48,10 @@ export const LINK_ALIAS = `
 `;
 
 /**
- * $1 anonymousId or previous id -> zero or one row { user_id }.
- * Follows chains (anon -> oldUserId -> newUserId) to the last id, stopping at
- * cycles and after 32 hops.
+ * $1 anonymousId or previous id -> `chain`: the ids it links to, one row per hop (anon -> oldUserId -> newUserId),
+ * stopping at cycles and after 32 hops; the last is the user.
  */
-export const RESOLVE_USER_ID = `
+const ALIAS_CHAIN = `
   WITH RECURSIVE chain (user_id, depth, path) AS (
     SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
     FROM identity_links l
@@ -62,7 +61,11 @@ export const RESOLVE_USER_ID = `
     FROM chain c
     JOIN identity_links l ON l.previous_id = c.user_id
     WHERE l.user_id <> ALL (c.path) AND c.depth < 32
-  )
+  )`;
+
+/** $1 anonymousId or previous id -> zero or one row { user_id }: the last id of its ALIAS_CHAIN. */
+export const RESOLVE_USER_ID = `
+  ${ALIAS_CHAIN}
   SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1
 `;
 
@@ -116,20 +119,11 @@ export const LOAD_PROFILE_OF_USER = `
 `;
 
 /**
- * $1 anonymousId (or previous id), $2 a keyed hash or null -> one row: PROFILE_OF_WHO for the user it links to,
- * following alias chains as RESOLVE_USER_ID does.
+ * $1 anonymousId (or previous id), $2 a keyed hash or null -> one row: PROFILE_OF_WHO for the last id of its
+ * ALIAS_CHAIN, as RESOLVE_USER_ID finds it.
  */
 export const LOAD_PROFILE_OF_ANONYMOUS = `
-  WITH RECURSIVE chain (user_id, depth, path) AS (
-    SELECT l.user_id, 1, ARRAY[l.previous_id, l.user_id]
-    FROM identity_links l
-    WHERE l.previous_id = $1::text
-    UNION ALL
-    SELECT l.user_id, c.depth + 1, c.path || l.user_id
-    FROM chain c
-    JOIN identity_links l ON l.previous_id = c.user_id
-    WHERE l.user_id <> ALL (c.path) AND c.depth < 32
-  ), who AS (
+  ${ALIAS_CHAIN}, who AS (
     SELECT (SELECT user_id FROM chain ORDER BY depth DESC LIMIT 1) AS user_id
   )
   ${PROFILE_OF_WHO}
