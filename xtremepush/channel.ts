@@ -145,8 +145,9 @@ export class DeliveryChannel {
       if (this.closedUntil > now) return this.refuseQueued();
       if (this.splits.length === 0 && this.queue.length === 0) return;
       if (!this.verified) return this.verify();
-      if (this.splits.length === 0) {
-        if (this.queue.length < this.settings.maxBatchEvents && this.batchDue() > now) return this.wakeAt(this.batchDue());
+      if (this.splits.length === 0 && this.queue.length < this.settings.maxBatchEvents) {
+        const due = this.batchDue();
+        if (due > now) return this.wakeAt(due);
       }
       const wait = this.capacityWait(now);
       // No capacity yet: the queue keeps filling, so the next request carries more events.

@@ -106,12 +106,17 @@ export interface CostResult {
   byEventType: CostRow[];
 }
 
+/** The run's deliverEvent workflows in one execution status. */
+function deliveriesQuery(taskQueue: string, status: 'Running' | 'Completed'): string {
+  return `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}' AND ExecutionStatus = '${status}' AND TaskQueue = '${taskQueue}'`;
+}
+
 /**
  * Waits until no delivery on the task queue is running: the hits of a phase reach the simulator before their workflows
  * complete, and the next phase should not measure the engine still finishing this one. Gives up, saying so, at `timeoutMs`.
  */
 export async function waitForDeliveriesToClose(options: { client: Client; taskQueue: string; timeoutMs: number; log: Log }): Promise<void> {
-  const query = `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND TaskQueue = '${options.taskQueue}'`;
+  const query = deliveriesQuery(options.taskQueue, 'Running');
   const started = Date.now();
   for (;;) {
     const { count } = await options.client.workflow.count(query);
@@ -122,7 +127,7 @@ export async function waitForDeliveriesToClose(options: { client: Client; taskQu
 }
 
 export async function measureCosts(options: { client: Client; taskQueue: string; sample: number; log: Log }): Promise<CostResult> {
-  const query = `WorkflowType = '${DELIVERY_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed' AND TaskQueue = '${options.taskQueue}'`;
+  const query = deliveriesQuery(options.taskQueue, 'Completed');
   const { count } = await options.client.workflow.count(query);
   const executions: Array<{ workflowId: string; runId: string }> = [];
   for await (const execution of options.client.workflow.list({ query, pageSize: Math.max(options.sample * 2, 100) })) {
