@@ -5,6 +5,7 @@ import type { BenchmarkResults } from './run';
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const n1 = (v: number) => v.toFixed(1);
 const n2 = (v: number) => v.toFixed(2);
+const n3 = (v: number) => v.toFixed(3);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 const VARIANT_LABELS: Record<EngineVariant, string> = {
@@ -61,7 +62,7 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
     ['billable actions per delivered event', `**mean ${n2(r.costs.actions.mean)}**, max ${r.costs.actions.max} (sample of ${r.costs.sampled})`],
     [
       'Xtremepush requests per event (saturation)',
-      `${n2(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests; the largest of ${n0(s.largestRequestEvents)} events; ` +
+      `${n3(s.xtremepushRequestsPerEvent)} (${n0(s.xtremepushRequests)} requests; the largest of ${n0(s.largestRequestEvents)} events; ` +
         `${pct(s.shareInRequestsOf100)} of events in requests of 100 or more)`,
     ],
     ['ours ÷ engine ceiling (empty workflows)', pct(r.ratios.oursOverEngine)],

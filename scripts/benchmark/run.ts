@@ -225,7 +225,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
     };
     log(
       `saturation: ${closed.acceptedEvents} events delivered end to end in ${closed.endToEndSeconds.toFixed(1)} s = ` +
-        `${closed.deliveredEventsPerSecond.toFixed(1)}/s; ${saturation.xtremepushRequestsPerEvent.toFixed(2)} Xtremepush requests per event`,
+        `${closed.deliveredEventsPerSecond.toFixed(1)}/s; ${saturation.xtremepushRequestsPerEvent.toFixed(3)} Xtremepush requests per event`,
     );
     simulator.reset();
 
