@@ -26,6 +26,7 @@ import { createPrepareActivities } from './prepare';
 
 const INTEGRATION = 'xp-test';
 const HIT: EventHit = { user_id: 'crm-1', event: 'purchase', timestamp: '2026-06-05 10:00:00 +00:00', value: { order_id: 'ORD-1' } };
+const READY_SINCE = '2026-06-05T10:00:00.000Z';
 /** What a real channel answers for a Retry-After of 0 or none: at least a second (README, "Failure classes"). */
 const RETRY_AFTER_FLOOR_MS = 1_500;
 const RETRY_AFTER_CEILING_MS = 900_000;
@@ -35,6 +36,7 @@ interface SendCall {
   deadline: number;
   signal?: AbortSignal;
   recheck?: boolean;
+  readySince?: number;
 }
 
 /** A DeliveryChannel that answers each send with the next scripted exchange and records what it was asked. */
@@ -42,7 +44,7 @@ function scriptedChannel(script: EventExchange[]) {
   const sends: SendCall[] = [];
   const boundedCalls: (number | undefined)[] = [];
   const channel = {
-    send(hit: EventHit, options: { deadline: number; signal?: AbortSignal; recheck?: boolean }): Promise<EventExchange> {
+    send(hit: EventHit, options: Omit<SendCall, 'hit'>): Promise<EventExchange> {
       sends.push({ hit, ...options });
       const next = script.shift();
       if (!next) throw new Error(`the script has no answer for send #${sends.length}`);
@@ -160,7 +162,7 @@ describe('sendFirstAttempt', () => {
     const { activities, sends } = setup([accepted({ id: 'batch-7', size: 3 })]);
     const { env } = environment({ isLocal: true });
     const before = Date.now();
-    const attempt = await run(env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT });
+    const attempt = await run(env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT, readySince: READY_SINCE });
     const after = Date.now();
 
     assert.equal(attempt.attempt, 1);
@@ -175,11 +177,13 @@ describe('sendFirstAttempt', () => {
     assert.ok(sends[0]!.deadline >= before + 29_000 && sends[0]!.deadline <= after + 29_000, `deadline ${sends[0]!.deadline - before} ms ahead`);
     assert.equal(sends[0]!.signal, env.context.cancellationSignal);
     assert.equal(sends[0]!.recheck, false);
+    // When the event became ready tells the channel whether it is already behind (a backlog): see its batching.
+    assert.equal(sends[0]!.readySince, Date.parse(READY_SINCE));
   });
 
   test('a refused exchange is a failed attempt with its class and message, not a throw: the workflow decides', async () => {
     const { activities } = setup([refused(503, 'transient')]);
-    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT });
+    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT, readySince: READY_SINCE });
     assert.equal(attempt.outcome, 'failed');
     assert.ok(attempt.outcome === 'failed');
     assert.equal(attempt.attempt, 1);
@@ -192,7 +196,7 @@ describe('sendFirstAttempt', () => {
   test('an exchange never sent (closed circuit) is a failed attempt with no url or response, marked circuitOpen', async () => {
     const message = 'the App Token was refused. Fix: re-copy it. Nothing is sent until a probe finds it fixed.';
     const { activities } = setup([{ sent: false, failureClass: 'auth', message, circuitOpen: true }]);
-    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT });
+    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT, readySince: READY_SINCE });
     assert.deepEqual(
       { ...attempt, at: undefined },
       { attempt: 1, at: undefined, url: null, response: null, outcome: 'failed', failureClass: 'auth', message, circuitOpen: true },
@@ -201,7 +205,7 @@ describe('sendFirstAttempt', () => {
 
   test('a throttled answer carries the channel-bounded Retry-After, not the raw one', async () => {
     const { activities, boundedCalls } = setup([refused(429, 'throttled', 0)]);
-    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT });
+    const attempt = await run(environment().env, activities.sendFirstAttempt, { integrationId: INTEGRATION, hit: HIT, readySince: READY_SINCE });
     assert.ok(attempt.outcome === 'failed');
     assert.deepEqual(boundedCalls, [0]);
     assert.equal(attempt.retryAfterMs, RETRY_AFTER_FLOOR_MS);

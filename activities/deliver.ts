@@ -25,12 +25,28 @@ export interface RetryInput {
   firstDelayMs: number;
 }
 
+export interface FirstAttemptInput {
+  integrationId: string;
+  hit: EventHit;
+  /** When the event became ready to send (accepted by the ingest API, or released from its hold): see the channel's backlog. */
+  readySince: string;
+}
+
 export function createDeliveryActivities(deps: ActivityDeps) {
-  async function attempt(integrationId: string, hit: EventHit, number: number, recheck = false): Promise<DeliveryAttempt> {
+  async function attempt(
+    { integrationId, hit, readySince }: { integrationId: string; hit: EventHit; readySince?: string },
+    number: number,
+    recheck = false,
+  ): Promise<DeliveryAttempt> {
     const context = Context.current();
     const deadline = Date.now() + context.info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
     const channel = channelOf(deps, integrationId);
-    const exchange = await channel.send(hit, { deadline, signal: context.cancellationSignal, recheck });
+    const exchange = await channel.send(hit, {
+      deadline,
+      signal: context.cancellationSignal,
+      recheck,
+      readySince: readySince === undefined ? undefined : Date.parse(readySince),
+    });
     const result = attemptOf(number, exchange, (ms) => channel.boundedRetryAfter(ms));
     const log = {
       workflowId: context.info.workflowExecution?.workflowId,
@@ -48,7 +64,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
      * The first attempt, as a local activity in the delivery's first workflow task: most events need no other.
      * Never throws for an answer from Xtremepush: the workflow decides what follows.
      */
-    sendFirstAttempt: (input: { integrationId: string; hit: EventHit }): Promise<DeliveryAttempt> => attempt(input.integrationId, input.hit, 1),
+    sendFirstAttempt: (input: FirstAttemptInput): Promise<DeliveryAttempt> => attempt(input, 1),
 
     /**
      * Every later attempt. Short waits (under a second) and the attempts after them happen here, without a round trip
@@ -67,7 +83,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
       for (;;) {
         if (delay > 0) await sleep(delay, context.cancellationSignal);
         count += 1;
-        const result = await attempt(input.integrationId, input.hit, count, input.afterPark === true && count === input.attemptsBefore + 1);
+        const result = await attempt(input, count, input.afterPark === true && count === input.attemptsBefore + 1);
         if (result.outcome === 'accepted') return result;
         const details = [result];
         if (result.failureClass !== 'throttled' && result.failureClass !== 'transient') {

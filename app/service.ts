@@ -184,6 +184,9 @@ function createChannels(config: LoadedConfig, xtremepush: XtremepushClient, logg
           maxBatchEvents: delivery.maxBatchEvents,
           batchWindowMs: delivery.batchWindowMs,
           batchMaxWaitMs: delivery.batchMaxWaitMs,
+          batchBacklogWaitMs: delivery.batchBacklogWaitMs,
+          // A first attempt waits for its request inside its workflow task: half the slots stay free for the others.
+          backlogBatchEvents: Math.max(1, Math.floor(config.worker.maxConcurrentWorkflowTasks / 2)),
           maxInFlight: delivery.maxRequestsInFlight,
           maxRequestsPerSecond: delivery.maxRequestsPerSecond,
           timeoutMs: delivery.timeoutMs,

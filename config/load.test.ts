@@ -64,6 +64,7 @@ describe('loadConfig: sandbox (no XTREMEPUSH_APP_TOKEN)', () => {
       circuitProbeIntervalMs: 30_000,
       batchWindowMs: 20,
       batchMaxWaitMs: 200,
+      batchBacklogWaitMs: 3000,
       maxBatchEvents: 1000,
       maxRequestsInFlight: 8,
       maxRequestsPerSecond: 50,
@@ -211,6 +212,7 @@ describe('loadConfig: other settings', () => {
       circuitProbeIntervalMs: 30_000,
       batchWindowMs: 20,
       batchMaxWaitMs: 200,
+      batchBacklogWaitMs: 3000,
       maxBatchEvents: 1000,
       maxRequestsInFlight: 8,
       maxRequestsPerSecond: 50,
@@ -232,14 +234,19 @@ describe('loadConfig: other settings', () => {
     );
   });
 
-  test('XTREMEPUSH_BATCH_MAX_WAIT is a duration of at most 2s, named when longer', () => {
-    assert.equal(loadConfig({ XTREMEPUSH_BATCH_MAX_WAIT: '250ms' }, CWD).delivery.batchMaxWaitMs, 250);
-    const error = configError({ XTREMEPUSH_BATCH_MAX_WAIT: '5s' });
-    assert.ok(
-      error.problems.some((p) => p.startsWith('XTREMEPUSH_BATCH_MAX_WAIT: ') && p.includes('at most 2s')),
-      JSON.stringify(error.problems),
-    );
-  });
+  for (const [name, key, most] of [
+    ['XTREMEPUSH_BATCH_MAX_WAIT', 'batchMaxWaitMs', '2s'],
+    ['XTREMEPUSH_BATCH_BACKLOG_WAIT', 'batchBacklogWaitMs', '3s'],
+  ] as const) {
+    test(`${name} is a duration of at most ${most}, named when longer`, () => {
+      assert.equal(loadConfig({ [name]: '250ms' }, CWD).delivery[key], 250);
+      const error = configError({ [name]: '5s' });
+      assert.ok(
+        error.problems.some((p) => p.startsWith(`${name}: `) && p.includes(`at most ${most}`)),
+        JSON.stringify(error.problems),
+      );
+    });
+  }
 
   test('an invalid XTREMEPUSH_INTEGRATION_ID is named', () => {
     const error = configError({ XTREMEPUSH_INTEGRATION_ID: 'Has Spaces' });

@@ -118,6 +118,8 @@ export const deliverySchema = z.object({
   batchWindowMs: duration.default(20),
   // An attempt has CHANNEL_WAIT_MS (5 s) in all for its turn, caps and a 429's pause included.
   batchMaxWaitMs: duration.refine((ms) => ms <= 2000, 'must be at most 2s').default(200),
+  /** How long a request of first attempts all a second or more behind their ingest waits to fill; 0: never. */
+  batchBacklogWaitMs: duration.refine((ms) => ms <= 3000, 'must be at most 3s').default(3000),
   maxBatchEvents: z.coerce.number().int().min(1).max(1000).default(1000),
   /** Protects Xtremepush: requests in flight at once, and per second, per integration and worker. */
   maxRequestsInFlight: z.coerce.number().int().min(1).max(1000).default(8),
@@ -132,7 +134,7 @@ const slots = z.coerce.number().int().min(2).max(10_000);
  * workflow-task slots bound how many events can share one request to Xtremepush.
  */
 export const workerSchema = z.object({
-  maxConcurrentWorkflowTasks: slots.default(200),
+  maxConcurrentWorkflowTasks: slots.default(300),
   maxConcurrentLocalActivities: slots.default(400),
   maxConcurrentActivities: slots.default(100),
   /** Workflows kept in memory between tasks; most deliveries end in their first task and leave the cache. */

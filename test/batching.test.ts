@@ -211,3 +211,28 @@ describe('an auth failure on a batch parks every event in it', () => {
     }
   });
 });
+
+describe('a backlog: events accepted while no worker runs', () => {
+  let stack: TestStack;
+  before(async () => {
+    // No live window at all: whatever shares a request here does so because it is a backlog.
+    stack = await startTestStack({ worker: false, env: { XTREMEPUSH_BATCH_WINDOW: '0ms' } });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('go out in a few full Xtremepush requests once a worker starts, each event exactly once', async () => {
+    const batch = users('backlog', 60);
+    const workflowIds = await postTracks(stack, batch);
+    // A second behind their ingest makes them a backlog (README, Batching); the worker comes back later than that.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await stack.restart(undefined, { worker: true });
+
+    const results = await Promise.all(workflowIds.map((workflowId) => stack.service.client.workflow.getHandle(workflowId).result()));
+    for (const result of results) assertDelivered(result);
+    for (const user of batch) assert.equal(stack.simulator.hits({ user_id: user }).length, 1, `${user} landed exactly once`);
+    const requests = requestsFor(stack, batch).map((r) => usersIn(r).length);
+    assert.ok(requests.length <= 2, `60 events in ${requests.length} requests: ${JSON.stringify(requests)}`);
+  });
+});

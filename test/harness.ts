@@ -33,9 +33,9 @@ export interface TestStack {
   post(path: string, body: unknown, writeKey?: string): Promise<{ status: number; headers: Headers; body: any }>;
   /**
    * Stops the worker and the API (as a crash-free deploy would) and starts them again on the same queue and store,
-   * with some settings changed if given (a corrected token, say).
+   * with some settings changed if given (a corrected token, say), and with or without the in-process worker.
    */
-  restart(changes?: Record<string, string>): Promise<void>;
+  restart(changes?: Record<string, string>, run?: { worker: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +88,7 @@ export async function startTestStack(
     ...(typeof options.env === 'function' ? options.env(simulator) : options.env),
   };
   let config = loadConfig(env);
+  let runWorker = options.worker ?? true;
   const logs: string[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -103,7 +104,7 @@ export async function startTestStack(
       config,
       logger,
       temporalAddress: config.temporal.address!,
-      run: { api: true, worker: options.worker ?? true },
+      run: { api: true, worker: runWorker },
       workflowBundle: options.spanProcessor ? undefined : { codePath: requireEnv('TEST_WORKFLOW_BUNDLE') },
       spanProcessor: options.spanProcessor,
     });
@@ -123,9 +124,10 @@ export async function startTestStack(
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
     },
-    async restart(changes) {
+    async restart(changes, run) {
       await stack.service.close();
       if (changes) config = loadConfig(Object.assign(env, changes));
+      if (run) runWorker = run.worker;
       stack.service = await start();
       stack.apiUrl = stack.service.apiUrl!;
     },

@@ -314,17 +314,22 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
   test('a transient first attempt, then deliverHit accepted: delivered, with the first and the last attempt kept', async () => {
     const retries: RetryInput[] = [];
     const first = failedAttempt(1, 'transient', 503);
+    const event = deliveryInput().event;
+    const readyTimes: string[] = [];
     await withWorker(
       {
         prepareDelivery: async () => SEND,
-        sendFirstAttempt: async () => first,
+        sendFirstAttempt: async ({ readySince }) => {
+          readyTimes.push(readySince);
+          return first;
+        },
         deliverHit: async (input) => {
           retries.push(input);
           return accepted(2);
         },
       },
       async (start) => {
-        const handle = await start();
+        const handle = await start({ event });
         const result = await handle.result();
         assert.ok(result.outcome === 'delivered', `ended ${result.outcome}`);
         assert.equal(result.xtremepushEvent, 'purchase');
@@ -333,6 +338,7 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
         assert.deepEqual(result.attempts.first, first);
         assert.equal(result.attempts.last?.outcome, 'accepted');
         assert.equal(result.attempts.last?.attempt, 2);
+        assert.deepEqual(readyTimes, [event.receivedAt], 'the first attempt counts its wait from the ingest');
 
         assert.equal(retries.length, 1);
         const [retry] = retries;
@@ -417,6 +423,7 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
     const lookupStarted = deferred();
     const lookupMayEnd = deferred();
     const prepared: Array<string | undefined> = [];
+    const readyTimes: string[] = [];
     await withWorker(
       {
         prepareDelivery: async ({ asUser }) => {
@@ -430,11 +437,16 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
           await lookupMayEnd.promise;
           return null;
         },
-        sendFirstAttempt: async () => accepted(1),
+        sendFirstAttempt: async ({ readySince }) => {
+          readyTimes.push(readySince);
+          return accepted(1);
+        },
       },
       async (start) => {
-        // Short windows: with the identify lost, the delivery would end dropped (unidentified) after 5 s.
-        const handle = await start({ holdWindowMs: 5_000 });
+        // Short windows: with the identify lost, the delivery would end dropped (unidentified) after 5 s. Received an
+        // hour ago: the attempt after its release must not count as part of a backlog (the channel's batching).
+        const receivedAt = new Date(Date.now() - 3_600_000).toISOString();
+        const handle = await start({ holdWindowMs: 5_000, event: { ...deliveryInput().event, receivedAt } });
         await lookupStarted.promise;
         const hold = env.client.workflow.getHandle(holdWorkflowId);
         await hold.signal(identifiedSignal, { userId: 'crm-42' });
@@ -445,6 +457,8 @@ describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
         assert.ok(result.outcome === 'delivered' && result.userId === 'crm-42', JSON.stringify(result));
         assert.deepEqual(prepared, [undefined, 'crm-42']);
         assert.deepEqual(await hold.result(), { released: 1, userId: 'crm-42' });
+        assert.equal(readyTimes.length, 1);
+        assert.ok(Date.parse(readyTimes[0]!) >= Date.now() - 60_000, `ready since its release, not its ingest: ${readyTimes[0]}`);
       },
     );
   });

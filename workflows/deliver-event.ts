@@ -78,7 +78,8 @@ async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
   if (!userId) return dropped(integrationId, 'unidentified', 'no identify linked this anonymousId to a user within the hold window');
   try {
     prepared = await prepare(input, userId);
-    return await act(input, prepared);
+    // Ready to send only now: the time it was held does not make it part of a backlog.
+    return await act(input, prepared, new Date().toISOString());
   } finally {
     // Lets the hold release the next event of this anonymousId, in order; sent also when this delivery was cancelled or
     // erased meanwhile, or the hold would wait for it until its acknowledgement times out.
@@ -88,7 +89,7 @@ async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
   }
 }
 
-async function act(input: DeliverEventInput, prepared: PreparedDelivery): Promise<DeliveryResult> {
+async function act(input: DeliverEventInput, prepared: PreparedDelivery, readySince = input.event.receivedAt): Promise<DeliveryResult> {
   const { integrationId } = input;
   switch (prepared.kind) {
     case 'drop':
@@ -104,7 +105,7 @@ async function act(input: DeliverEventInput, prepared: PreparedDelivery): Promis
     startToCloseTimeout: input.retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
     retry: { maximumAttempts: 1 },
   });
-  const first = await sendFirstAttempt({ integrationId, hit: prepared.hit }).catch((error: unknown) => unanswered(error));
+  const first = await sendFirstAttempt({ integrationId, hit: prepared.hit, readySince }).catch((error: unknown) => unanswered(error));
   const progress: DeliveryProgress = {
     hit: prepared.hit,
     sourceEvent: prepared.sourceEvent,

@@ -21,6 +21,8 @@ const SETTINGS: ChannelSettings = {
   maxBatchEvents: 1000,
   batchWindowMs: 100,
   batchMaxWaitMs: 1000,
+  batchBacklogWaitMs: 0,
+  backlogBatchEvents: 1000,
   maxInFlight: 8,
   maxRequestsPerSecond: 1000,
   timeoutMs: 3000,
@@ -194,15 +196,20 @@ describe('DeliveryChannel against the simulator', () => {
   });
 
   describe('a stream of attempts', () => {
-    /** Sends one attempt per user, `gapMs` apart, and returns what each of them came to. */
-    async function stream(ch: DeliveryChannel, users: string[], gapMs: number) {
+    /**
+     * Sends one attempt per user, `gapMs` apart, and returns what each of them came to. `behind`: which of them were
+     * received by the ingest API a minute ago (a backlog) rather than just now.
+     */
+    async function stream(ch: DeliveryChannel, users: string[], gapMs: number, behind: (i: number) => boolean = () => false) {
       const exchanges: Array<Promise<EventExchange>> = [];
-      for (const u of users) {
-        exchanges.push(ch.send(hitOf(u), later()));
+      for (const [i, u] of users.entries()) {
+        const readySince = Date.now() - (behind(i) ? 60_000 : 0);
+        exchanges.push(ch.send(hitOf(u), { ...later(), readySince }));
         await sleep(gapMs);
       }
       return (await Promise.all(exchanges)).map(sentOf);
     }
+    const sizes = () => hitRequests().map((r) => usersIn(r.body).length);
 
     test('attempts that keep joining before the window closes share one request, however long the first one waited', async () => {
       const ch = await verifiedChannel({ batchWindowMs: 500, batchMaxWaitMs: 2000 });
@@ -224,6 +231,44 @@ describe('DeliveryChannel against the simulator', () => {
       const requests = hitRequests().map((r) => usersIn(r.body));
       assert.ok(requests.length >= 2, `expected the first request to leave before the stream ended: ${JSON.stringify(requests)}`);
       assert.deepEqual(requests.flat(), users, 'each event once, first come first sent');
+    });
+
+    describe('a backlog: attempts a second or more behind their ingest', () => {
+      // Gaps of 200 ms, twice the window; 1.4 s from the first attempt to the last, beyond the 300 ms max wait.
+      const BACKLOG = { batchWindowMs: 100, batchMaxWaitMs: 300, batchBacklogWaitMs: 2000 };
+
+      test('wait for batchBacklogWaitMs to share a request, however they trickle in', async () => {
+        const ch = await verifiedChannel(BACKLOG);
+        const users = Array.from({ length: 8 }, () => userId('backlog'));
+        await stream(ch, users, 200, () => true);
+        assert.deepEqual(
+          hitRequests().map((r) => usersIn(r.body)),
+          [users],
+        );
+      });
+
+      test('one attempt that is not behind keeps the usual window for the request it is in', async () => {
+        const ch = await verifiedChannel(BACKLOG);
+        const users = Array.from({ length: 8 }, () => userId('mixed'));
+        await stream(ch, users, 200, (i) => i !== 0);
+        const requests = hitRequests().map((r) => usersIn(r.body));
+        assert.deepEqual(requests[0], [users[0]], 'the prompt attempt left after the window, alone');
+        assert.deepEqual(requests.flat(), users);
+      });
+
+      test('a request stops waiting once it holds backlogBatchEvents, and the next fills after it', async () => {
+        const ch = await verifiedChannel({ ...BACKLOG, backlogBatchEvents: 4 });
+        const users = Array.from({ length: 8 }, () => userId('backlog-cap'));
+        await stream(ch, users, 200, () => true);
+        assert.deepEqual(sizes(), [4, 4]);
+      });
+
+      test('batchBacklogWaitMs 0 turns it off: the usual window applies', async () => {
+        const ch = await verifiedChannel({ ...BACKLOG, batchBacklogWaitMs: 0 });
+        const users = Array.from({ length: 4 }, () => userId('backlog-off'));
+        await stream(ch, users, 200, () => true);
+        assert.deepEqual(sizes(), [1, 1, 1, 1]);
+      });
     });
   });
 

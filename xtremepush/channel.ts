@@ -13,6 +13,13 @@ export interface ChannelSettings {
   batchWindowMs: number;
   /** The longest an attempt waits for others to share its request, however many keep joining (at least the window). */
   batchMaxWaitMs: number;
+  /**
+   * How long a request waits to fill, however slowly attempts join, while every attempt in it came BACKLOG_AGE_MS or
+   * more after its event was ready to send (a backlog being worked off). 0: never.
+   */
+  batchBacklogWaitMs: number;
+  /** A backlog's request stops waiting once it holds this many events, so attempts waiting never take every worker slot. */
+  backlogBatchEvents: number;
   /** Requests to Xtremepush in flight at once for this integration. */
   maxInFlight: number;
   maxRequestsPerSecond: number;
@@ -58,6 +65,12 @@ interface Entry {
   resolve(exchange: EventExchange): void;
 }
 
+/**
+ * An attempt this late is behind already: a little more wait for company costs it proportionally little, and spares
+ * Xtremepush most of the requests of a backlog (hundreds of events a second arrive in clumps, seconds apart).
+ */
+const BACKLOG_AGE_MS = 1_000;
+
 /** Below this, a request could not get an answer before its attempt is given up: the event is not sent. */
 const MIN_REQUEST_MS = 250;
 
@@ -74,8 +87,8 @@ const ABANDONED: EventExchange = {
  *   read-only call, so a token of the other region sends nothing into the void;
  * - refused credentials close the channel: attempts are answered `auth`/`configuration` without a call, and park;
  * - attempts that arrive together share a `hit/events` request (up to `maxBatchEvents`, sent once none has joined for
- *   `batchWindowMs` or the first has waited `batchMaxWaitMs`); a batch Xtremepush refuses as bad is split in halves
- *   until the bad event stands alone;
+ *   `batchWindowMs` or the first has waited `batchMaxWaitMs`; attempts all behind wait up to `batchBacklogWaitMs`);
+ *   a batch Xtremepush refuses as bad is split in halves until the bad event stands alone;
  * - a 429 pauses the whole integration for its Retry-After; requests in flight and per second are capped;
  * - an attempt whose deadline passes, or whose activity is cancelled, before its request leaves is never sent.
  */
@@ -94,6 +107,8 @@ export class DeliveryChannel {
   private verified = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
+  /** When the latest attempt that was not behind joined the queue: while one is queued, nobody waits for the backlog. */
+  private lastPromptAt = -Infinity;
 
   constructor(
     private readonly integration: ChannelIntegration,
@@ -109,11 +124,14 @@ export class DeliveryChannel {
   /**
    * One delivery attempt of one event; resolves with what happened to it, never rejects. `recheck`: a probe (perhaps
    * on another worker) found the credentials working, so a channel closed here checks them again instead of refusing.
+   * `readySince` (epoch ms): when the event was ready to send; without it the attempt counts as not behind.
    */
-  send(hit: EventHit, options: { deadline: number; signal?: AbortSignal; recheck?: boolean }): Promise<EventExchange> {
-    if (options.recheck && this.closedUntil > Date.now()) this.closedUntil = 0;
+  send(hit: EventHit, options: { deadline: number; signal?: AbortSignal; recheck?: boolean; readySince?: number }): Promise<EventExchange> {
+    const now = Date.now();
+    if (options.recheck && this.closedUntil > now) this.closedUntil = 0;
+    if (options.readySince === undefined || now - options.readySince < BACKLOG_AGE_MS) this.lastPromptAt = now;
     return new Promise((resolve) => {
-      this.queue.push({ hit, deadline: options.deadline, signal: options.signal, enqueuedAt: Date.now(), resolve });
+      this.queue.push({ hit, deadline: options.deadline, signal: options.signal, enqueuedAt: now, resolve });
       this.pump();
     });
   }
@@ -159,11 +177,15 @@ export class DeliveryChannel {
 
   /**
    * When the queued attempts leave: once none has joined for the batch window, so that attempts arriving in a stream
-   * share one request, but never later than the first one's longest wait.
+   * share one request, but never later than the first one's longest wait; when all of them are behind, not before the
+   * backlog wait.
    */
   private batchDue(): number {
-    const { batchWindowMs, batchMaxWaitMs } = this.settings;
-    return Math.min(this.queue[0]!.enqueuedAt + Math.max(batchMaxWaitMs, batchWindowMs), this.queue.at(-1)!.enqueuedAt + batchWindowMs);
+    const { batchWindowMs, batchMaxWaitMs, batchBacklogWaitMs } = this.settings;
+    const first = this.queue[0]!.enqueuedAt;
+    const due = Math.min(first + Math.max(batchMaxWaitMs, batchWindowMs), this.queue.at(-1)!.enqueuedAt + batchWindowMs);
+    const behind = this.lastPromptAt < first && this.queue.length < this.settings.backlogBatchEvents;
+    return behind ? Math.max(due, first + batchBacklogWaitMs) : due;
   }
 
   /** Milliseconds until a request may leave: the pause after a 429, the in-flight cap, the rate cap. */
