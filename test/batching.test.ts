@@ -233,6 +233,7 @@ describe('a backlog: events accepted while no worker runs', () => {
     for (const result of results) assertDelivered(result);
     for (const user of batch) assert.equal(stack.simulator.hits({ user_id: user }).length, 1, `${user} landed exactly once`);
     const requests = requestsFor(stack, batch).map((r) => usersIn(r).length);
-    assert.ok(requests.length <= 2, `60 events in ${requests.length} requests: ${JSON.stringify(requests)}`);
+    // All that reach the channel within 3 s of the first share a request; a slow machine may need a second or third.
+    assert.ok(requests.length <= 3, `60 events in ${requests.length} requests: ${JSON.stringify(requests)}`);
   });
 });
