@@ -33,8 +33,9 @@ export interface FirstAttemptInput {
 }
 
 export function createDeliveryActivities(deps: ActivityDeps) {
+  /** A retry's input carries no readySince: retries keep the channel's live batching. */
   async function attempt(
-    { integrationId, hit, readySince }: { integrationId: string; hit: EventHit; readySince?: string },
+    { integrationId, hit, readySince }: Omit<FirstAttemptInput, 'readySince'> & Partial<FirstAttemptInput>,
     number: number,
     recheck = false,
   ): Promise<DeliveryAttempt> {

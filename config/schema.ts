@@ -116,7 +116,7 @@ export const deliverySchema = z.object({
   circuitProbeIntervalMs: duration.default(30_000),
   /** A `hit/events` request leaves once no attempt has joined it for this long, or its first has waited batchMaxWaitMs. */
   batchWindowMs: duration.default(20),
-  // An attempt has CHANNEL_WAIT_MS (5 s) in all for its turn, caps and a 429's pause included.
+  // Both waits fit in CHANNEL_WAIT_MS (5 s), an attempt's whole time for its turn, caps and a 429's pause included.
   batchMaxWaitMs: duration.refine((ms) => ms <= 2000, 'must be at most 2s').default(200),
   /** How long a request of first attempts all a second or more behind their ingest waits to fill; 0: never. */
   batchBacklogWaitMs: duration.refine((ms) => ms <= 3000, 'must be at most 3s').default(3000),
