@@ -41,6 +41,9 @@ RUN npm install --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# glibc gives each busy thread (the Temporal SDK's runtime has over a dozen) a malloc arena of its own; two arenas cut a
+# worker's peak RSS at saturation by about 25 MB with no loss of throughput (README, "Worker tuning").
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
