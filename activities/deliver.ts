@@ -35,7 +35,7 @@ export interface FirstAttemptInput {
 export function createDeliveryActivities(deps: ActivityDeps) {
   /** A retry's input carries no readySince: retries keep the channel's live batching. */
   async function attempt(
-    { integrationId, hit, readySince }: Omit<FirstAttemptInput, 'readySince'> & Partial<FirstAttemptInput>,
+    { integrationId, hit, readySince }: Pick<FirstAttemptInput, 'integrationId' | 'hit'> & { readySince?: string },
     number: number,
     recheck = false,
   ): Promise<DeliveryAttempt> {

@@ -181,10 +181,10 @@ export class DeliveryChannel {
    * backlog wait.
    */
   private batchDue(): number {
-    const { batchWindowMs, batchMaxWaitMs, batchBacklogWaitMs } = this.settings;
+    const { batchWindowMs, batchMaxWaitMs, batchBacklogWaitMs, backlogBatchEvents } = this.settings;
     const first = this.queue[0]!.enqueuedAt;
     const due = Math.min(first + Math.max(batchMaxWaitMs, batchWindowMs), this.queue.at(-1)!.enqueuedAt + batchWindowMs);
-    const behind = this.lastPromptAt < first && this.queue.length < this.settings.backlogBatchEvents;
+    const behind = this.lastPromptAt < first && this.queue.length < backlogBatchEvents;
     return behind ? Math.max(due, first + batchBacklogWaitMs) : due;
   }
 
