@@ -212,6 +212,71 @@ describe('sendFirstAttempt', () => {
   });
 });
 
+describe('prepareAndSendFirst', () => {
+  // No consent categories: the event needs none, and the store is only read.
+  const integration = integrationSchema.parse({ id: INTEGRATION, appToken: 'unit-token', apiBaseUrl: 'https://api.eu.xtremepush.com', consentCategories: [] });
+  const track: AcceptedEvent = {
+    type: 'track',
+    event: 'Order Completed',
+    messageId: 'msg-track-1',
+    userId: 'crm-1',
+    properties: { order_id: 'ORD-1' },
+    receivedAt: READY_SINCE,
+    at: READY_SINCE,
+  };
+  const knownUser = { userId: 'crm-1', traits: {}, consent: [], observed: [], suppressed: false };
+
+  function setupWith(identityStore: IdentityStore, script: EventExchange[]) {
+    const scripted = scriptedChannel(script);
+    const deps = depsWith({ integrations: new Map([[INTEGRATION, integration]]), channels: new Map([[INTEGRATION, scripted.channel]]), identityStore });
+    return { ...scripted, activities: createDeliveryActivities(deps) };
+  }
+
+  test('an event to send is prepared and sent once: its hit, its readySince, a deadline 1 s inside the activity timeout', async () => {
+    const { activities, sends } = setupWith({ loadProfile: async () => knownUser } as unknown as IdentityStore, [accepted()]);
+    const before = Date.now();
+    const step = await run(environment({ isLocal: true }).env, activities.prepareAndSendFirst, {
+      integrationId: INTEGRATION,
+      event: track,
+      readySince: READY_SINCE,
+    });
+    const after = Date.now();
+    assert.equal(step.prepared.kind, 'send');
+    assert.ok(step.prepared.kind === 'send');
+    assert.equal(step.first?.outcome, 'accepted');
+    assert.equal(step.first?.attempt, 1);
+    assert.equal(sends.length, 1);
+    assert.deepEqual(sends[0]!.hit, step.prepared.hit);
+    assert.equal(sends[0]!.hit.user_id, 'crm-1');
+    assert.equal(sends[0]!.readySince, Date.parse(READY_SINCE));
+    assert.ok(sends[0]!.deadline >= before + 29_000 && sends[0]!.deadline <= after + 29_000, `deadline ${sends[0]!.deadline - before} ms ahead`);
+  });
+
+  test('an event prepare drops is not sent: no attempt, the drop and its reason', async () => {
+    const { activities, sends } = setupWith({} as IdentityStore, []);
+    const off = { ...track, integrations: { [INTEGRATION]: false } };
+    const step = await run(environment({ isLocal: true }).env, activities.prepareAndSendFirst, {
+      integrationId: INTEGRATION,
+      event: off,
+      readySince: READY_SINCE,
+    });
+    assert.equal(step.first, null);
+    assert.equal(step.prepared.kind === 'drop' && step.prepared.reason, 'integrations_disabled');
+    assert.equal(sends.length, 0);
+  });
+
+  test('the identity store unreachable: it throws (to be retried) before anything is sent', async () => {
+    const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const store = new Proxy({} as IdentityStore, { get: () => () => Promise.reject(unreachable) });
+    const { activities, sends } = setupWith(store, [accepted()]);
+    await assert.rejects(
+      run(environment({ isLocal: true }).env, activities.prepareAndSendFirst, { integrationId: INTEGRATION, event: track, readySince: READY_SINCE }),
+      /ECONNREFUSED/,
+    );
+    assert.equal(sends.length, 0);
+  });
+});
+
 describe('deliverHit', () => {
   test('short waits are retried inline; the accepted attempt is numbered after attemptsBefore', async () => {
     const { activities, sends, remaining } = setup([refused(503, 'transient'), refused(502, 'transient'), accepted()]);

@@ -1,10 +1,12 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { AcceptedEvent } from '../events/schema';
 import type { DeliveryAttempt, DeliveryRetryPolicy } from '../workflows/contracts';
 import type { EventExchange } from '../xtremepush/channel';
 import type { EventHit } from '../xtremepush/hit';
 import { channelOf, type ActivityDeps } from './deps';
+import { createPrepareActivities, type PreparedDelivery } from './prepare';
 
 /** An attempt gives up this long before its activity's own timeout, so it never sends after it was abandoned. */
 const DEADLINE_MARGIN_MS = 1_000;
@@ -32,15 +34,33 @@ export interface FirstAttemptInput {
   readySince: string;
 }
 
+export interface FirstStepInput {
+  integrationId: string;
+  event: AcceptedEvent;
+  /** Prepare as this user: an event released from its hold by an identify. */
+  asUser?: string;
+  readySince: string;
+}
+
+/** What preparing decided, and the first attempt when it decided to send. */
+export type FirstStep =
+  { prepared: Extract<PreparedDelivery, { kind: 'send' }>; first: DeliveryAttempt } | { prepared: Exclude<PreparedDelivery, { kind: 'send' }>; first: null };
+
 export function createDeliveryActivities(deps: ActivityDeps) {
-  /** A retry's input carries no readySince: retries keep the channel's live batching. */
+  const { prepareDelivery } = createPrepareActivities(deps);
+
+  /**
+   * A retry's input carries no readySince: retries keep the channel's live batching. `startedAt`: when the activity
+   * began, which its timeout counts from.
+   */
   async function attempt(
     { integrationId, hit, readySince }: Pick<FirstAttemptInput, 'integrationId' | 'hit'> & { readySince?: string },
     number: number,
     recheck = false,
+    startedAt = Date.now(),
   ): Promise<DeliveryAttempt> {
     const context = Context.current();
-    const deadline = Date.now() + context.info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
+    const deadline = startedAt + context.info.startToCloseTimeoutMs - DEADLINE_MARGIN_MS;
     const channel = channelOf(deps, integrationId);
     const exchange = await channel.send(hit, {
       deadline,
@@ -62,10 +82,22 @@ export function createDeliveryActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * The first attempt, as a local activity in the delivery's first workflow task: most events need no other.
-     * Never throws for an answer from Xtremepush: the workflow decides what follows.
+     * The first attempt as a local activity of its own, for deliveries started before `prepareAndSendFirst` (their
+     * histories replay it). Never throws for an answer from Xtremepush: the workflow decides what follows.
      */
     sendFirstAttempt: (input: FirstAttemptInput): Promise<DeliveryAttempt> => attempt(input, 1),
+
+    /**
+     * Stitch, consent and map, then the first attempt when there is something to send: as one local activity, the
+     * delivery's first workflow task needs one activation and one history event fewer than with two. Only reading the
+     * identity store throws (and is retried); the attempt never throws for an answer from Xtremepush.
+     */
+    async prepareAndSendFirst({ readySince, ...input }: FirstStepInput): Promise<FirstStep> {
+      const startedAt = Date.now();
+      const prepared = await prepareDelivery(input);
+      if (prepared.kind !== 'send') return { prepared, first: null };
+      return { prepared, first: await attempt({ integrationId: input.integrationId, hit: prepared.hit, readySince }, 1, false, startedAt) };
+    },
 
     /**
      * Every later attempt. Short waits (under a second) and the attempts after them happen here, without a round trip

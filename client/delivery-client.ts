@@ -80,7 +80,7 @@ export function createDeliveryClient(options: DeliveryClientOptions) {
   async function startOne(event: AcceptedEvent, integration: DeliveryClientOptions['integrations'][number]): Promise<StartedDelivery | { refused: string }> {
     const workflowId = deliveryWorkflowId(integration.id, event.messageId);
     const sourceEvent = keyword(sourceEventName(event));
-    const input: DeliverEventInput = { integrationId: integration.id, event, retry, holdWindowMs };
+    const input: DeliverEventInput = { integrationId: integration.id, event, retry, holdWindowMs, combinedFirstStep: true };
     try {
       await client.workflow.start(WORKFLOW_TYPES.deliverEvent, {
         taskQueue,

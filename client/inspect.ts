@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
 import type { PreparedDelivery } from '../activities/prepare';
+import type { FirstStep } from '../activities/deliver';
 import type { AcceptedEvent } from '../events/schema';
 import type { EventHit } from '../xtremepush/hit';
 import {
@@ -113,10 +114,13 @@ export async function inspectDelivery(client: Client, workflowId: string): Promi
     if (marker?.markerName === LOCAL_ACTIVITY_MARKER && marker.details?.result) {
       const type = localActivityType(marker);
       const value = await decodeFromPayloadsAtIndex<unknown>(converter, 0, marker.details.result.payloads);
-      if (type === 'prepareDelivery') {
-        decision = value as PreparedDelivery;
+      // prepareAndSendFirst since it replaced the two (deliveries started before it hold those).
+      const step = type === 'prepareAndSendFirst' ? (value as FirstStep) : null;
+      if (step || type === 'prepareDelivery') {
+        decision = step?.prepared ?? (value as PreparedDelivery);
         if (decision.kind === 'send') hit = decision.hit;
       }
+      if (step?.first) note(step.first);
       if (type === 'sendFirstAttempt') note(value as DeliveryAttempt);
     }
     const completed = event.activityTaskCompletedEventAttributes;

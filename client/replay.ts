@@ -64,8 +64,8 @@ export async function replayDeliveries(
       await client.workflow.start(WORKFLOW_TYPES.deliverEvent, {
         taskQueue,
         workflowId,
-        // A replay starts from the event, not from where the original run had got to.
-        args: [{ ...input, progress: undefined }],
+        // A replay starts from the event, not from where the original run had got to, and as deliveries start now.
+        args: [{ ...input, progress: undefined, combinedFirstStep: true }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: candidate.identifying,

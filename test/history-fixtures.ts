@@ -5,8 +5,14 @@ import ts from 'typescript';
 /** Where scripts/record-histories.ts writes the recorded histories (`npm run record-histories`). */
 export const HISTORIES_DIR = path.join(__dirname, 'fixtures/histories');
 
+/**
+ * Histories of an earlier shape of a workflow that the current code still replays (it is told apart by its input):
+ * kept while executions started before may still be running. `npm run record-histories` leaves them alone.
+ */
+export const EARLIER_HISTORIES_DIR = path.join(HISTORIES_DIR, 'earlier');
+
 export interface HistoryFixture {
-  /** File name without `.json`. */
+  /** File name without `.json`, under `earlier/` for an earlier shape's. */
   name: string;
   /** The recorded execution's id: replayed workflows see the same workflowInfo().workflowId. */
   workflowId: string;
@@ -15,19 +21,24 @@ export interface HistoryFixture {
   history: { events: Array<Record<string, any>> };
 }
 
-export function loadHistoryFixtures(dir = HISTORIES_DIR): HistoryFixture[] {
+export function loadHistoryFixtures(): HistoryFixture[] {
+  return [...loadFrom(HISTORIES_DIR, ''), ...loadFrom(EARLIER_HISTORIES_DIR, 'earlier/')];
+}
+
+function loadFrom(dir: string, prefix: string): HistoryFixture[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
-      const name = file.slice(0, -'.json'.length);
+      const name = prefix + file.slice(0, -'.json'.length);
       const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { workflowId?: string; events?: Array<Record<string, any>> };
       const first = json.events?.[0];
       const workflowType = first?.workflowExecutionStartedEventAttributes?.workflowType?.name as string | undefined;
-      if (!workflowType) throw new Error(`${file}: the first event is not a WorkflowExecutionStarted with a workflow type`);
-      return { name, workflowId: json.workflowId ?? name, workflowType, history: { events: json.events! } };
+      if (!workflowType) throw new Error(`${name}: the first event is not a WorkflowExecutionStarted with a workflow type`);
+      // Prefixed like the name: the record script's message ids are fixed, so an earlier recording has today's ids.
+      return { name, workflowId: json.workflowId ? prefix + json.workflowId : name, workflowType, history: { events: json.events! } };
     });
 }
 

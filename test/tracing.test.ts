@@ -18,7 +18,7 @@ test('one trace runs from the ingest request through the workflow to the Xtremep
 
   const spans = await eventually(async () => {
     const finished = exporter.getFinishedSpans();
-    return finished.some((s) => s.name === 'RunActivity:sendFirstAttempt') && finished.some((s) => s.name.startsWith('RunWorkflow:deliverEvent'))
+    return finished.some((s) => s.name === 'RunActivity:prepareAndSendFirst') && finished.some((s) => s.name.startsWith('RunWorkflow:deliverEvent'))
       ? finished
       : undefined;
   }, 'the delivery spans');
@@ -26,7 +26,7 @@ test('one trace runs from the ingest request through the workflow to the Xtremep
   assert.ok(ingest, `no ingest span among ${spans.map((s) => s.name).join(', ')}`);
   const traceId = ingest.spanContext().traceId;
   const inTrace = spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.name);
-  for (const name of ['StartWorkflow:deliverEvent', 'RunWorkflow:deliverEvent', 'RunActivity:prepareDelivery', 'RunActivity:sendFirstAttempt']) {
+  for (const name of ['StartWorkflow:deliverEvent', 'RunWorkflow:deliverEvent', 'RunActivity:prepareAndSendFirst']) {
     assert.ok(inTrace.includes(name), `${name} is not in the ingest trace: ${inTrace.join(', ')}`);
   }
   assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes(EU_TOKEN), 'no token in span attributes');

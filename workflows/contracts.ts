@@ -139,6 +139,11 @@ export interface DeliverEventInput {
   holdWindowMs: number;
   /** Carried over by continue-as-new: where a long delivery had got to. */
   progress?: DeliveryProgress;
+  /**
+   * Set on every delivery started now: preparing and the first attempt are one local activity. A delivery started
+   * without it ran them as two, and replays its history that way.
+   */
+  combinedFirstStep?: true;
 }
 
 /** One call to Xtremepush as one event saw it: kept so `inspect` and the Web UI show what happened. */

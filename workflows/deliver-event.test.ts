@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import type { RetryInput } from '../activities/deliver';
+import type { FirstStep, FirstStepInput, RetryInput } from '../activities/deliver';
 import type { PreparedDelivery } from '../activities/prepare';
 import type { AcceptedEvent } from '../events/schema';
 import { resolveTemporalCli } from '../temporal/dev-server';
@@ -108,12 +108,19 @@ async function withWorker<T>(
     resolveUserId: unexpected('resolveUserId'),
     ...mocks,
   };
+  const { prepareDelivery, sendFirstAttempt } = activities;
+  // Composed as activities/deliver.ts composes the real ones: scenarios mock the two parts.
+  const prepareAndSendFirst = async ({ readySince, ...input }: FirstStepInput): Promise<FirstStep> => {
+    const prepared = await prepareDelivery(input);
+    if (prepared.kind !== 'send') return { prepared, first: null };
+    return { prepared, first: await sendFirstAttempt({ integrationId: input.integrationId, hit: prepared.hit, readySince }) };
+  };
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     workflowBundle: { codePath: bundlePath },
-    activities,
+    activities: { ...activities, prepareAndSendFirst },
   });
   const start = (input?: Partial<DeliverEventInput>) =>
     env.client.workflow.start<typeof deliverEvent>(WORKFLOW_TYPES.deliverEvent, {
@@ -140,6 +147,7 @@ function deliveryInput(): DeliverEventInput {
     // A 200 ms initial interval keeps the first retry's wait inline (under a second): no workflow timer to wait out.
     retry: { initialIntervalMs: 200, maximumIntervalMs: 1_600, horizonMs: 3_600_000, attemptTimeoutMs: 2_000 },
     holdWindowMs: 60_000,
+    combinedFirstStep: true,
   };
 }
 
@@ -236,6 +244,23 @@ function deferred<T = void>() {
 }
 
 describe('deliverEvent with mocked activities', { timeout: 120_000 }, () => {
+  test('delivered at the first attempt: prepare and the attempt are one local activity; a delivery started before still runs two', async () => {
+    await withWorker({ prepareDelivery: async () => SEND, sendFirstAttempt: async () => accepted(1) }, async (start) => {
+      for (const [combinedFirstStep, markers] of [
+        [true, 1],
+        [undefined, 2],
+      ] as const) {
+        const handle = await start({ combinedFirstStep });
+        const result = await handle.result();
+        assert.equal(result.outcome, 'delivered');
+        assert.ok(result.outcome === 'delivered');
+        assert.deepEqual(result.attempts.first, result.attempts.last);
+        const events = (await handle.fetchHistory()).events ?? [];
+        assert.equal(events.filter((event) => event.markerRecordedEventAttributes).length, markers, `combinedFirstStep: ${combinedFirstStep}`);
+      }
+    });
+  });
+
   test('prepare says drop: the delivery ends dropped with the reason, nothing is sent, and XpDropReason says why', async () => {
     const detail = 'the event carries no consent for marketing';
     await withWorker({ prepareDelivery: async () => ({ kind: 'drop', sourceEvent: 'Order Completed', reason: 'consent', detail }) }, async (start) => {

@@ -11,8 +11,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { PreparedDelivery } from '../activities/prepare';
+import type { FirstStep } from '../activities/deliver';
 import {
   eraseDeliverySignal,
   heldEventDoneSignal,
@@ -28,14 +29,15 @@ import { CHANNEL_WAIT_MS, record, retryUntilDelivered } from './retries';
 import { withStoreRetries } from './store-retries';
 
 /**
- * Stitching, consent and mapping read the identity store once: a local activity, run in the delivery's first workflow
+ * Stitching, consent and mapping read the identity store once, in a local activity in the delivery's first workflow
  * task with no round trip through the server. A few quick retries ride out a blip; a longer outage of the store is
  * retried here, visibly, up to the retry horizon.
  */
-const { prepareDelivery } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: ['invalid_event'] },
-});
+const PREPARE_RETRY: RetryPolicy = { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 4, nonRetryableErrorTypes: ['invalid_event'] };
+/** The identity store's share of prepareAndSendFirst's timeout: the attempt gets the rest, as a first attempt alone did. */
+const PREPARE_ALLOWANCE_MS = 1_000;
+
+const { prepareDelivery } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: PREPARE_RETRY });
 
 const { holdForIdentify } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -45,7 +47,7 @@ const { holdForIdentify } = proxyActivities<Activities>({
 
 /**
  * One event to one Xtremepush integration: stitch identity -> check consent -> map -> deliver. An event delivered at the
- * first attempt costs one workflow task: both local activities, one search-attribute upsert, done.
+ * first attempt costs one workflow task: one local activity, one search-attribute upsert, done.
  */
 export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryResult> {
   // `cli erase` cancels this inner scope only, for a delivery still waiting (held, parked, retrying) for a person being
@@ -70,16 +72,16 @@ export async function deliverEvent(input: DeliverEventInput): Promise<DeliveryRe
 async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
   if (input.progress) return retryUntilDelivered(input, input.progress);
   const { integrationId } = input;
-  let prepared = await prepare(input);
-  if (prepared.kind !== 'unidentified') return act(input, prepared);
+  let step = await firstStep(input);
+  if (step.prepared.kind !== 'unidentified') return act(input, step);
 
-  const { holdWorkflowId } = prepared;
-  const userId = await waitForIdentify(input, holdWorkflowId, prepared.anonymousId);
+  const { holdWorkflowId, anonymousId } = step.prepared;
+  const userId = await waitForIdentify(input, holdWorkflowId, anonymousId);
   if (!userId) return dropped(integrationId, 'unidentified', 'no identify linked this anonymousId to a user within the hold window');
   try {
-    prepared = await prepare(input, userId);
     // Ready to send only now: the time it was held does not make it part of a backlog.
-    return await act(input, prepared, new Date().toISOString());
+    step = await firstStep(input, userId, new Date().toISOString());
+    return await act(input, step);
   } finally {
     // Lets the hold release the next event of this anonymousId, in order; sent also when this delivery was cancelled or
     // erased meanwhile, or the hold would wait for it until its acknowledgement times out.
@@ -89,23 +91,47 @@ async function deliver(input: DeliverEventInput): Promise<DeliveryResult> {
   }
 }
 
-async function act(input: DeliverEventInput, prepared: PreparedDelivery, readySince = input.event.receivedAt): Promise<DeliveryResult> {
-  const { integrationId } = input;
-  switch (prepared.kind) {
-    case 'drop':
-      return dropped(integrationId, prepared.reason, prepared.detail);
-    case 'stored':
-      return stored(integrationId, prepared.userId, prepared.detail);
-    case 'unidentified':
-      return dropped(integrationId, 'unidentified', 'the event was released as a user the identity store does not know');
-    case 'send':
-      break;
+/**
+ * Stitch, consent and map, then the first attempt when there is something to send: one local activity, or two for a
+ * delivery started before they were one (its history holds two).
+ */
+async function firstStep(input: DeliverEventInput, asUser?: string, readySince = input.event.receivedAt): Promise<FirstStep> {
+  const { integrationId, event, retry } = input;
+  const withRetries = <T>(step: () => Promise<T>) =>
+    withStoreRetries('Reading the identity store', retry.horizonMs, step, (failureClass, message) =>
+      failed(integrationId, failureClass, message, { count: 0, first: null, last: null }, null),
+    );
+  if (input.combinedFirstStep) {
+    const { prepareAndSendFirst } = proxyLocalActivities<Activities>({
+      startToCloseTimeout: PREPARE_ALLOWANCE_MS + retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
+      retry: PREPARE_RETRY,
+    });
+    return withRetries(() => prepareAndSendFirst({ integrationId, event, asUser, readySince }));
   }
+  const prepared = await withRetries(() => prepareDelivery({ integrationId, event, asUser }));
+  if (prepared.kind !== 'send') return { prepared, first: null };
   const { sendFirstAttempt } = proxyLocalActivities<Activities>({
-    startToCloseTimeout: input.retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
+    startToCloseTimeout: retry.attemptTimeoutMs + CHANNEL_WAIT_MS,
     retry: { maximumAttempts: 1 },
   });
   const first = await sendFirstAttempt({ integrationId, hit: prepared.hit, readySince }).catch((error: unknown) => unanswered(error));
+  return { prepared, first };
+}
+
+async function act(input: DeliverEventInput, step: FirstStep): Promise<DeliveryResult> {
+  const { integrationId } = input;
+  if (step.first === null) {
+    const { prepared } = step;
+    switch (prepared.kind) {
+      case 'drop':
+        return dropped(integrationId, prepared.reason, prepared.detail);
+      case 'stored':
+        return stored(integrationId, prepared.userId, prepared.detail);
+      case 'unidentified':
+        return dropped(integrationId, 'unidentified', 'the event was released as a user the identity store does not know');
+    }
+  }
+  const { prepared, first } = step;
   const progress: DeliveryProgress = {
     hit: prepared.hit,
     sourceEvent: prepared.sourceEvent,
@@ -129,15 +155,6 @@ function unanswered(error: unknown): DeliveryAttempt {
     failureClass: 'transient',
     message: `the attempt did not complete: ${reason}`,
   };
-}
-
-function prepare(input: DeliverEventInput, asUser?: string): Promise<PreparedDelivery> {
-  return withStoreRetries(
-    'Reading the identity store',
-    input.retry.horizonMs,
-    () => prepareDelivery({ integrationId: input.integrationId, event: input.event, asUser }),
-    (failureClass, message) => failed(input.integrationId, failureClass, message, { count: 0, first: null, last: null }, null),
-  );
 }
 
 /** Waits durably (a signal, not polling) for the hold to release this event as a known user. */
