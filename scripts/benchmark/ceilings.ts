@@ -22,7 +22,6 @@ export const ENGINE_VARIANTS = {
   oneLocalActivityWorkflow: { workflowType: 'oneLocalActivityWorkflow', startAttributes: false },
   oneActivityWorkflow: { workflowType: 'oneActivityWorkflow', startAttributes: false },
   startAttributesWorkflow: { workflowType: 'emptyWorkflow', startAttributes: true },
-  twoLocalActivitiesWorkflow: { workflowType: 'twoLocalActivitiesWorkflow', startAttributes: false },
   upsertWorkflow: { workflowType: 'upsertWorkflow', startAttributes: false },
   deliveryShapeWorkflow: { workflowType: 'deliveryShapeWorkflow', startAttributes: true },
 } as const;

@@ -13,7 +13,6 @@ const VARIANT_LABELS: Record<EngineVariant, string> = {
   oneLocalActivityWorkflow: 'one local activity',
   oneActivityWorkflow: 'one activity',
   startAttributesWorkflow: "empty, started with a delivery's search attributes",
-  twoLocalActivitiesWorkflow: 'two local activities',
   upsertWorkflow: 'one search-attribute upsert',
   deliveryShapeWorkflow: "a delivery's shape, no work",
 };
@@ -142,7 +141,7 @@ npm run benchmark -- --help       # counts, batch size, connections, --split (ap
 
 | figure | what it is |
 |---|---|
-| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). The "one local activity" and "one activity" variants show what one more step of each kind costs; "started with a delivery's search attributes", "two local activities" and "one search-attribute upsert" each add one part of a delivery's shape to the empty workflow, and "a delivery's shape, no work" has all of them (\`deliverEvent\`'s history with no-op steps), so together they show which part the engine charges for. |
+| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). "One activity" shows what a step costs as a regular activity; "one local activity", "started with a delivery's search attributes" and "one search-attribute upsert" each add one part of a delivery's shape to the empty workflow, and "a delivery's shape, no work" has all of them (\`deliverEvent\`'s history with no-op steps), so together they show which part the engine charges for. |
 | wire ceiling | requests/s the simulator answers when single-event hits are posted straight to \`/api/external/hit/event\` with undici (64 concurrent, closed loop, 5 s by default): HTTP on this machine with Temporal out of the picture. |
 | ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. |
 | ours, latency | an open loop at half the saturation rate (20 s by default), started once every delivery of the phase before has completed: for each event, the time from its request being sent to its hit arriving at the simulator. It runs twice: with one event per request, arriving evenly (as browsers and mobile SDKs send), and with the saturation phase's batches, each arriving as a burst of 20 events (as server libraries and Signal send). |

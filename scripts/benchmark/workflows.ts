@@ -15,14 +15,8 @@ const remote = proxyActivities<EngineActivities>({ startToCloseTimeout: '10s' })
 /** Start -> complete: one workflow task, the floor of any workflow. */
 export async function emptyWorkflow(): Promise<void> {}
 
-/** One local activity: a marker in the same workflow task, as deliverEvent's consent and mapping steps. */
+/** One local activity: a marker in the same workflow task, as deliverEvent's prepare-and-first-attempt step. */
 export async function oneLocalActivityWorkflow(): Promise<void> {
-  await local.noop();
-}
-
-/** Two local activities in one workflow task, as deliverEvent's prepare and first attempt. */
-export async function twoLocalActivitiesWorkflow(): Promise<void> {
-  await local.noop();
   await local.noop();
 }
 
@@ -37,11 +31,10 @@ export async function oneActivityWorkflow(): Promise<void> {
 }
 
 /**
- * deliverEvent's shape with none of its work: started with the same search attributes (see ceilings.ts), two local
- * activities in the first workflow task, one upsert, complete. What the engine itself charges for a delivery.
+ * deliverEvent's shape with none of its work: started with the same search attributes (see ceilings.ts), one local
+ * activity in the first workflow task, one upsert, complete. What the engine itself charges for a delivery.
  */
 export async function deliveryShapeWorkflow(): Promise<void> {
-  await local.noop();
   await local.noop();
   upsertDelivered();
 }
