@@ -48,13 +48,20 @@ export async function startPersistentDevServer(dir: string): Promise<PersistentD
   };
 }
 
-/** Up to 5 tries when the port is taken; any other failure is thrown at once. */
+/**
+ * A port taken under the server: ours (`address already in use`), or, we take it, one of the ports it picks for its
+ * internal services. Seen once in a suite run with other dev servers starting: Temporal Server 1.32 exited at start
+ * with a panic in its worker service's `grpc.(*Server).Serve`, given no listener.
+ */
+const PORT_TAKEN = /address already in use|panic: runtime error: invalid memory address[\s\S]*grpc\.\(\*Server\)\.Serve/;
+
+/** Up to 5 tries when a port is taken; any other failure is thrown at once. */
 async function withRetries<T>(attempt: () => Promise<T>, beforeRetry: () => Promise<void>): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
-      if (tries === 5 || !/address already in use/.test((error as Error).message)) throw error;
+      if (tries === 5 || !PORT_TAKEN.test((error as Error).message)) throw error;
       await beforeRetry();
     }
   }
