@@ -185,8 +185,8 @@ function createChannels(config: LoadedConfig, xtremepush: XtremepushClient, logg
           batchWindowMs: delivery.batchWindowMs,
           batchMaxWaitMs: delivery.batchMaxWaitMs,
           batchBacklogWaitMs: delivery.batchBacklogWaitMs,
-          // A first attempt waits for its request inside its workflow task: half the slots stay free for the others.
-          backlogBatchEvents: Math.max(1, Math.floor(config.worker.maxConcurrentWorkflowTasks / 2)),
+          // A first attempt waits for its request inside its workflow task: a third of the slots stay free for the others.
+          backlogBatchEvents: Math.max(1, Math.floor((config.worker.maxConcurrentWorkflowTasks * 2) / 3)),
           maxInFlight: delivery.maxRequestsInFlight,
           maxRequestsPerSecond: delivery.maxRequestsPerSecond,
           timeoutMs: delivery.timeoutMs,
