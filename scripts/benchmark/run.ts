@@ -258,7 +258,8 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
           namespace: 'default',
           taskQueue: `bench-engine-latency-${runId}`,
           bundleCode,
-          loops: openLoops.map((o) => ({ burst: o.batch, workflowsPerSecond: o.targetEventsPerSecond })),
+          // The rate each open loop ran at: half saturation, rounded to whole requests per second.
+          loops: openLoops.map((o) => ({ burst: o.batch, workflowsPerSecond: o.requestsPerSecond * o.batch })),
           seconds: options.openSeconds,
           log,
           signal,
