@@ -46,6 +46,13 @@ export interface FirstStepInput {
 export type FirstStep =
   { prepared: Extract<PreparedDelivery, { kind: 'send' }>; first: DeliveryAttempt } | { prepared: Exclude<PreparedDelivery, { kind: 'send' }>; first: null };
 
+/** Prepare, then send only what preparing decided to send: the first step's one order, for the activity and its test doubles. */
+export async function prepareThenSend(prepare: () => Promise<PreparedDelivery>, send: (hit: EventHit) => Promise<DeliveryAttempt>): Promise<FirstStep> {
+  const prepared = await prepare();
+  if (prepared.kind !== 'send') return { prepared, first: null };
+  return { prepared, first: await send(prepared.hit) };
+}
+
 export function createDeliveryActivities(deps: ActivityDeps) {
   const { prepareDelivery } = createPrepareActivities(deps);
 
@@ -94,9 +101,10 @@ export function createDeliveryActivities(deps: ActivityDeps) {
      */
     async prepareAndSendFirst({ readySince, ...input }: FirstStepInput): Promise<FirstStep> {
       const startedAt = Date.now();
-      const prepared = await prepareDelivery(input);
-      if (prepared.kind !== 'send') return { prepared, first: null };
-      return { prepared, first: await attempt({ integrationId: input.integrationId, hit: prepared.hit, readySince }, 1, false, startedAt) };
+      return prepareThenSend(
+        () => prepareDelivery(input),
+        (hit) => attempt({ integrationId: input.integrationId, hit, readySince }, 1, false, startedAt),
+      );
     },
 
     /**

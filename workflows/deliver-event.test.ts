@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import type { FirstStep, FirstStepInput, RetryInput } from '../activities/deliver';
+import { prepareThenSend, type FirstStep, type FirstStepInput, type RetryInput } from '../activities/deliver';
 import type { PreparedDelivery } from '../activities/prepare';
 import type { AcceptedEvent } from '../events/schema';
 import { resolveTemporalCli } from '../temporal/dev-server';
@@ -109,12 +109,12 @@ async function withWorker<T>(
     ...mocks,
   };
   const { prepareDelivery, sendFirstAttempt } = activities;
-  // Composed as activities/deliver.ts composes the real ones: scenarios mock the two parts.
-  const prepareAndSendFirst = async ({ readySince, ...input }: FirstStepInput): Promise<FirstStep> => {
-    const prepared = await prepareDelivery(input);
-    if (prepared.kind !== 'send') return { prepared, first: null };
-    return { prepared, first: await sendFirstAttempt({ integrationId: input.integrationId, hit: prepared.hit, readySince }) };
-  };
+  // Composed as the real one is: scenarios mock the two parts.
+  const prepareAndSendFirst = ({ readySince, ...input }: FirstStepInput): Promise<FirstStep> =>
+    prepareThenSend(
+      () => prepareDelivery(input),
+      (hit) => sendFirstAttempt({ integrationId: input.integrationId, hit, readySince }),
+    );
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: 'default',
