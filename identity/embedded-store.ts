@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { createDataDirIfMissing } from './embedded-create';
 import { runMigrations } from './migrate';
 import type { SqlClient, SqlRunner } from './sql-client';
 import { createSqlIdentityStore } from './sql-store';
@@ -19,17 +20,24 @@ function runner(db: PGlite | Transaction): SqlRunner {
 }
 
 /**
+ * Postgres's default 128 MB of shared buffers would all become resident in this process; the data files are also
+ * cached by the operating system, so a small pool costs little.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/**
  * Embedded store: PGlite, in memory when `dataDir` is omitted, otherwise persisted
  * in that directory. One process at a time may open a given directory.
  */
 export async function openEmbeddedIdentityStore(dataDir?: string): Promise<IdentityStore & MessageLog> {
   let db: PGlite;
   if (dataDir === undefined) {
-    db = await PGlite.create();
+    db = await PGlite.create({ startParams: START_PARAMS });
   } else {
     const dir = resolve(dataDir);
     await mkdir(dir, { recursive: true });
-    db = await PGlite.create(dir);
+    await createDataDirIfMissing(dir);
+    db = await PGlite.create(dir, { startParams: START_PARAMS });
   }
   const client: SqlClient = {
     ...runner(db),

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -325,6 +326,28 @@ describe('embedded store in a data directory', () => {
     } finally {
       await second.close();
     }
+  });
+
+  test('a directory left half-made by an interrupted first start is made again', async () => {
+    const dataDir = join(dir, 'interrupted');
+    await mkdir(`${dataDir}.creating`, { recursive: true });
+    await writeFile(join(`${dataDir}.creating`, 'PG_VERSION'), 'half-made');
+    const store = await openIdentityStore({ kind: 'embedded', dataDir });
+    try {
+      await store.recordIdentify({ userId: 'u1', anonymousId: 'a1', traits: {}, at: T1 });
+      assert.equal(await store.resolveUserId('a1'), 'u1');
+      assert.equal(existsSync(`${dataDir}.creating`), false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a directory holding files that are not a store is refused, not overwritten', async () => {
+    const dataDir = join(dir, 'not-a-store');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'notes.txt'), 'keep me');
+    await assert.rejects(openIdentityStore({ kind: 'embedded', dataDir }), /ENOTEMPTY|not empty/);
+    assert.equal(await readFile(join(dataDir, 'notes.txt'), 'utf8'), 'keep me');
   });
 });
 
