@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors';
+import { applySoftHeapFlags } from './heap-flags';
 
 export interface RunningProcess {
   logger: Logger;
@@ -16,6 +17,7 @@ export interface RunningProcess {
  * its list of fixes) and exits 1; SIGINT/SIGTERM or a failure of the running work stop everything, once.
  */
 export function runProcess(start: () => Promise<RunningProcess>): void {
+  applySoftHeapFlags();
   start().then(
     (running) => {
       let stopping: Promise<void> | undefined;
