@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { createDataDirIfMissing } from './embedded-create';
@@ -34,8 +34,9 @@ export async function openEmbeddedIdentityStore(dataDir?: string): Promise<Ident
   if (dataDir === undefined) {
     db = await PGlite.create({ startParams: START_PARAMS });
   } else {
-    const dir = resolve(dataDir);
-    await mkdir(dir, { recursive: true });
+    await mkdir(resolve(dataDir), { recursive: true });
+    // PGlite's file system does not follow a symbolic link to the directory.
+    const dir = await realpath(resolve(dataDir));
     await createDataDirIfMissing(dir);
     db = await PGlite.create(dir, { startParams: START_PARAMS });
   }

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -342,12 +342,24 @@ describe('embedded store in a data directory', () => {
     }
   });
 
-  test('a directory holding files that are not a store is refused, not overwritten', async () => {
+  test('a directory holding files that are not a store is refused, and left as it was', async () => {
     const dataDir = join(dir, 'not-a-store');
     await mkdir(dataDir, { recursive: true });
     await writeFile(join(dataDir, 'notes.txt'), 'keep me');
-    await assert.rejects(openIdentityStore({ kind: 'embedded', dataDir }), /ENOTEMPTY|not empty/);
+    await assert.rejects(openIdentityStore({ kind: 'embedded', dataDir }), /holds files but no identity store/);
     assert.equal(await readFile(join(dataDir, 'notes.txt'), 'utf8'), 'keep me');
+    assert.equal(existsSync(`${dataDir}.creating`), false);
+  });
+
+  test('a data directory given as a symbolic link is created, and opened, where the link points', async () => {
+    const target = join(dir, 'link-target');
+    const dataDir = join(dir, 'link');
+    await mkdir(target);
+    await symlink(target, dataDir);
+    const store = await openIdentityStore({ kind: 'embedded', dataDir });
+    await store.close();
+    assert.equal((await lstat(dataDir)).isSymbolicLink(), true);
+    assert.equal(existsSync(join(target, 'PG_VERSION')), true);
   });
 });
 
