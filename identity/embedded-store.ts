@@ -34,9 +34,10 @@ export async function openEmbeddedIdentityStore(dataDir?: string): Promise<Ident
   if (dataDir === undefined) {
     db = await PGlite.create({ startParams: START_PARAMS });
   } else {
-    await mkdir(resolve(dataDir), { recursive: true });
+    const given = resolve(dataDir);
+    await mkdir(given, { recursive: true });
     // PGlite's file system does not follow a symbolic link to the directory.
-    const dir = await realpath(resolve(dataDir));
+    const dir = await realpath(given);
     await createDataDirIfMissing(dir);
     db = await PGlite.create(dir, { startParams: START_PARAMS });
   }

@@ -26,6 +26,6 @@ export function softHeapFlags(execArgv: readonly string[], nodeOptions: string, 
 
 /** Called once at a process's start, before the Temporal worker starts its workflow thread. */
 export function applySoftHeapFlags(): void {
-  const heapLimitMb = v8.getHeapStatistics().heap_size_limit / 1024 / 1024;
+  const heapLimitMb = v8.getHeapStatistics().heap_size_limit / 1048576;
   for (const flag of softHeapFlags(process.execArgv, process.env.NODE_OPTIONS ?? '', heapLimitMb)) v8.setFlagsFromString(flag);
 }
