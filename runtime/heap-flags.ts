@@ -15,7 +15,8 @@ const GROWING = '--heap-growing-percent=20';
 const SEMI_SPACE = '--max-semi-space-size=4';
 const SEMI_SPACE_FROM_HEAP_LIMIT_MB = 1024;
 
-const flagName = (arg: string) => arg.split('=')[0]!.replaceAll('_', '-');
+/** A node flag's name as node compares them: `--max_semi_space_size=4` is `--max-semi-space-size`. */
+export const flagName = (arg: string) => arg.split('=')[0]!.replaceAll('_', '-');
 
 /** The flags to set, leaving out any that node was given on its command line or in NODE_OPTIONS. */
 export function softHeapFlags(execArgv: readonly string[], nodeOptions: string, heapLimitMb: number): string[] {

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh --if-stale
+source scripts/launch-env.sh
 exec node dist/app/start.js

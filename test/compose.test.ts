@@ -5,6 +5,7 @@ import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import YAML from 'yaml';
 import { ENV_SETTINGS, loadConfig } from '../config/load';
+import { LAUNCH_ENV } from '../runtime/launch-env';
 import { searchAttributeTypeName } from '../temporal/search-attributes';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
@@ -311,6 +312,13 @@ describe('docker-compose.yml and Dockerfile: images and entry points', () => {
       assert.ok(copiedFromContext(buildStage).includes(source.split('/')[0]!), `${source}'s folder is built into the image`);
     });
   }
+
+  test('the image runs its processes with the launch settings npm start and the benchmark use', () => {
+    const set = Object.fromEntries(
+      runtime.instructions.filter((i) => i.keyword === 'ENV').map((i) => [i.args.slice(0, i.args.indexOf('=')), i.args.slice(i.args.indexOf('=') + 1)]),
+    );
+    for (const [name, value] of Object.entries(LAUNCH_ENV)) assert.equal(set[name], value, `ENV ${name}`);
+  });
 
   test("the image's default command is an entry point that exists", () => {
     const cmd = JSON.parse(runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1)!.args) as string[];

@@ -26,6 +26,7 @@ const program = new Command()
   .description('Engine and wire ceilings, our end-to-end delivery rate and latency, cost per event, RSS and CPU: one run, on this machine.')
   .option('--short', 'small counts, a few seconds per phase (under a minute in all)', false)
   .option('--split', 'run the API and the worker (dist/api/main.js, dist/worker/main.js) as two processes (needs PostgreSQL, DATABASE_URL)', false)
+  .option('--no-launch-env', 'run the service processes without the launch settings of the Docker image and npm start (runtime/launch-env.ts)')
   .option(
     '--service-env <NAME=VALUE>',
     'a setting for the service processes, as a user would set it (repeatable), e.g. WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=100',
@@ -50,6 +51,7 @@ const program = new Command()
 interface CliOptions {
   short: boolean;
   split: boolean;
+  launchEnv: boolean;
   serviceEnv: string[];
   events?: number;
   batch: number;
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
   const input: BenchmarkOptionsInput = {
     short: cli.short,
     split: cli.split,
+    launchEnv: cli.launchEnv,
     serviceEnv: cli.serviceEnv,
     events: cli.events,
     batch: cli.batch,

@@ -9,6 +9,8 @@ export const benchmarkOptionsSchema = z.object({
   short: z.boolean().default(false),
   /** `split`: the API and the worker as two processes (identity store in PostgreSQL) instead of one, as `npm start` runs. */
   split: z.boolean().default(false),
+  /** Run the service processes with the launch settings of the Docker image and `npm start` (runtime/launch-env.ts). */
+  launchEnv: z.boolean().default(true),
   /** Settings given to the service processes on top of the benchmark's own (e.g. worker slots, NODE_OPTIONS). */
   serviceEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/, 'each must be NAME=VALUE, e.g. WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=100')).default([]),
   /** Events sent in the closed-loop (saturation) phase. */
@@ -47,6 +49,7 @@ export type BenchmarkOptionsInput = z.input<typeof benchmarkOptionsSchema>;
 export interface BenchmarkOptions {
   short: boolean;
   split: boolean;
+  launchEnv: boolean;
   serviceEnv: string[];
   events: number;
   batch: number;
@@ -72,6 +75,7 @@ export function resolveOptions(input: BenchmarkOptionsInput = {}): BenchmarkOpti
   return {
     short: parsed.short,
     split: parsed.split,
+    launchEnv: parsed.launchEnv,
     serviceEnv: parsed.serviceEnv,
     events: parsed.events ?? preset.events,
     batch: parsed.batch,

@@ -72,7 +72,8 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
 
 /** Settings that make the run differ from the service's defaults. */
 function serviceSettings(r: BenchmarkResults): string {
-  return r.options.serviceEnv.length > 0 ? `; service settings ${r.options.serviceEnv.join(' ')}` : '';
+  const settings = [...(r.options.launchEnv ? [] : ['without the launch settings']), ...r.options.serviceEnv];
+  return settings.length > 0 ? `; service settings ${settings.join(' ')}` : '';
 }
 
 function machineRows(r: BenchmarkResults): Array<[string, string]> {
@@ -130,7 +131,8 @@ How fast one machine delivers events through the service, and what each event co
 manages without our code. Everything comes from one run of one command, which starts its own headless in-memory
 Temporal dev server and an in-process Xtremepush simulator, and runs the compiled service as production does
 (\`dist/app/start.js\`, as \`npm start\` runs it; with \`--split\`, \`dist/api/main.js\` and \`dist/worker/main.js\` as two
-processes):
+processes), with the launch settings the Docker image and \`npm start\` give it (\`runtime/launch-env.ts\`; \`--no-launch-env\`
+leaves them out):
 
 \`\`\`sh
 npm run benchmark                 # full run, a few minutes; rewrites this file

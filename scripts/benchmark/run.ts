@@ -121,6 +121,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       apiBaseUrl: simulator.urls.eu,
       writeKey: WRITE_KEY,
       dataDir: path.join(tempDir, 'data'),
+      launchEnv: options.launchEnv,
       extra: Object.fromEntries(options.serviceEnv.map((setting) => [setting.slice(0, setting.indexOf('=')), setting.slice(setting.indexOf('=') + 1)])),
     };
     if (options.split) {

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { LAUNCH_ENV } from '../../runtime/launch-env';
 import { abortable, sleep, type Log } from './support';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -38,6 +39,8 @@ export interface ServiceSettings {
   dataDir: string;
   /** Split mode: the shared identity store. */
   database?: { url: string; schema: string };
+  /** Whether the processes get LAUNCH_ENV, as the Docker image and `npm start` give it. */
+  launchEnv: boolean;
   /** `--service-env NAME=VALUE` settings, applied last. */
   extra: Record<string, string>;
 }
@@ -63,6 +66,7 @@ export async function startServiceProcess(options: {
   const { settings } = options;
   const env: Record<string, string> = {
     ...baseEnv(),
+    ...(settings.launchEnv ? LAUNCH_ENV : {}),
     TEMPORAL_ADDRESS: settings.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: settings.taskQueue,
