@@ -20,6 +20,8 @@ describe('npm run benchmark -- --short', () => {
     assert.ok(results.wire.requests > 0 && results.wire.failed === 0, 'the wire ceiling posted to the simulator');
     assert.equal(results.saturation.acceptedEvents, results.options.events, 'the ingest API accepted every event');
     assert.ok(results.saturation.xtremepushRequests >= 1);
+    const { backlog } = results.saturation;
+    assert.ok(backlog.events >= 0 && backlog.events <= results.saturation.acceptedEvents && backlog.seconds >= 0, JSON.stringify(backlog));
     const { largestRequestEvents, shareInRequestsOf100 } = results.saturation;
     assert.ok(largestRequestEvents >= 1 && largestRequestEvents <= 1000, `no request over Xtremepush's 1,000 events: ${largestRequestEvents}`);
     assert.ok(shareInRequestsOf100 >= 0 && shareInRequestsOf100 <= 1);

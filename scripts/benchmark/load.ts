@@ -131,6 +131,11 @@ export interface ClosedLoopResult {
   /** First request sent -> last hit at the simulator. */
   endToEndSeconds: number;
   deliveredEventsPerSecond: number;
+  /**
+   * The backlog left when the ingest API had accepted the last event, and the rate it was worked off with nothing more
+   * arriving: the service's delivery rate with the engine's capacity no longer shared with starting workflows.
+   */
+  backlog: { events: number; seconds: number; eventsPerSecond: number };
   /** Ingest API answer times (autocannon's), ms. */
   ingestLatencyMs: { mean: number; p50: number; p99: number; max: number };
 }
@@ -175,6 +180,8 @@ export async function closedLoop(options: {
     );
     const lastHitAt = Math.max(...arrived.values());
     const endToEndSeconds = (lastHitAt - ledger.firstSentAt) / 1000;
+    const backlogEvents = [...arrived.values()].filter((at) => at > ledger.lastAcceptedAt).length;
+    const backlogSeconds = (lastHitAt - ledger.lastAcceptedAt) / 1000;
     return {
       events: options.events,
       acceptedEvents: ledger.accepted.size,
@@ -187,6 +194,7 @@ export async function closedLoop(options: {
       acceptedEventsPerSecond: ledger.accepted.size / acceptSeconds,
       endToEndSeconds,
       deliveredEventsPerSecond: ledger.accepted.size / endToEndSeconds,
+      backlog: { events: backlogEvents, seconds: backlogSeconds, eventsPerSecond: backlogSeconds > 0 ? backlogEvents / backlogSeconds : 0 },
       ingestLatencyMs: { mean: result.latency.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     };
   } finally {
