@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../errors';
 import { createLogger } from './logger';
+import { logMissingLaunchSettings } from '../runtime/launch-env';
 import { runProcess } from '../runtime/run-process';
 import { startService } from './service';
 
@@ -13,6 +14,7 @@ export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
     const config = loadConfig();
     const logger = createLogger(config.logLevel, config.logFormat);
     for (const warning of config.warnings) logger.warn(warning);
+    logMissingLaunchSettings(logger);
     if (!config.temporal.address) {
       throw new ConfigError(['TEMPORAL_ADDRESS: is required for this entry point (use `npm start` for the all-in-one mode with an embedded dev server)']);
     }

@@ -5,6 +5,7 @@ import { startSimulator, type Simulator } from '../simulator';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { banner } from './banner';
 import { createLogger, isPretty } from './logger';
+import { logMissingLaunchSettings } from '../runtime/launch-env';
 import { runProcess, type RunningProcess } from '../runtime/run-process';
 import { startService } from './service';
 
@@ -16,6 +17,7 @@ async function main(): Promise<RunningProcess> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, config.logFormat);
   for (const warning of config.warnings) logger.warn(warning);
+  logMissingLaunchSettings(logger);
 
   let simulator: Simulator | null = null;
   if (config.sandbox && config.simulator) {

@@ -12,15 +12,20 @@ import v8 from 'node:v8';
  *   that the limit is under 1 GB, V8's own may be 4 MB or less, and this flag is left out.
  */
 const GROWING = '--heap-growing-percent=20';
-const SEMI_SPACE = '--max-semi-space-size=4';
+export const SEMI_SPACE = '--max-semi-space-size=4';
 const SEMI_SPACE_FROM_HEAP_LIMIT_MB = 1024;
 
 /** A node flag's name as node compares them: `--max_semi_space_size=4` is `--max-semi-space-size`. */
 export const flagName = (arg: string) => arg.split('=')[0]!.replaceAll('_', '-');
 
+/** The names of the flags node was given, on its command line or in NODE_OPTIONS. */
+export function givenFlags(execArgv: readonly string[], nodeOptions: string): Set<string> {
+  return new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(flagName));
+}
+
 /** The flags to set, leaving out any that node was given on its command line or in NODE_OPTIONS. */
 export function softHeapFlags(execArgv: readonly string[], nodeOptions: string, heapLimitMb: number): string[] {
-  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map(flagName));
+  const given = givenFlags(execArgv, nodeOptions);
   const flags = heapLimitMb >= SEMI_SPACE_FROM_HEAP_LIMIT_MB ? [GROWING, SEMI_SPACE] : [GROWING];
   return flags.filter((flag) => !given.has(flagName(flag)));
 }

@@ -31,6 +31,12 @@ describe('scripts/launch-env.sh (npm start)', () => {
       NODE_OPTIONS: '--require ./x.js --max-semi-space-size=8',
     });
     assert.equal(sourced({ NODE_OPTIONS: '--require ./x.js' }).NODE_OPTIONS, `--require ./x.js ${LAUNCH_ENV.NODE_OPTIONS}`);
+    for (const spelling of ['--max_semi_space_size 8', '--max-semi-space_size=8']) assert.equal(sourced({ NODE_OPTIONS: spelling }).NODE_OPTIONS, spelling);
+    assert.equal(sourced({ MALLOC_MMAP_THRESHOLD_: '65536' }).MALLOC_MMAP_THRESHOLD_, '65536');
+  });
+
+  test('an empty value counts as unset, as glibc reads it', () => {
+    assert.deepEqual(sourced({ MALLOC_ARENA_MAX: '', NODE_OPTIONS: '' }), LAUNCH_ENV);
   });
 });
 
@@ -44,6 +50,12 @@ describe('missingLaunchSettings', () => {
       'MALLOC_ARENA_MAX=2',
       'MALLOC_MMAP_THRESHOLD_=131072',
       'NODE_OPTIONS=--max-semi-space-size=4',
+    ]);
+  });
+
+  test('an empty malloc setting is missing, as glibc reads it', () => {
+    assert.deepEqual(missingLaunchSettings({ MALLOC_ARENA_MAX: '', MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=4' }, [], 'linux'), [
+      'MALLOC_ARENA_MAX=2',
     ]);
   });
 

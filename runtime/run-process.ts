@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors';
 import { applySoftHeapFlags } from './heap-flags';
-import { missingLaunchSettings } from './launch-env';
 
 export interface RunningProcess {
   logger: Logger;
@@ -21,13 +20,6 @@ export function runProcess(start: () => Promise<RunningProcess>): void {
   applySoftHeapFlags();
   start().then(
     (running) => {
-      const missing = missingLaunchSettings(process.env, process.execArgv, process.platform);
-      if (missing.length > 0) {
-        running.logger.info(
-          { missing },
-          `started without ${missing.join(' ')}, which the Docker image and npm start set: under load this process may take 100 MB or more extra memory (README, "Worker tuning")`,
-        );
-      }
       let stopping: Promise<void> | undefined;
       const stop = (reason: string): Promise<void> =>
         (stopping ??= (async () => {

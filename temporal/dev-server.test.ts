@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Connection } from '@temporalio/client';
 
+// The server lists the partitions tasks are written to; polls read the same number (both are set together).
 test('the dev server (the one npm start and the tests run) keeps one partition per task queue', async () => {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   assert.ok(address, 'TEST_TEMPORAL_ADDRESS is set: run the tests through npm test');

@@ -21,7 +21,7 @@ describe('npm run benchmark -- --short', () => {
     assert.equal(results.saturation.acceptedEvents, results.options.events, 'the ingest API accepted every event');
     assert.ok(results.saturation.xtremepushRequests >= 1);
     const { backlog } = results.saturation;
-    assert.ok(backlog.events >= 0 && backlog.events <= results.saturation.acceptedEvents && backlog.seconds >= 0, JSON.stringify(backlog));
+    assert.ok(backlog === null || (backlog.events <= results.saturation.acceptedEvents && backlog.seconds > 0), JSON.stringify(backlog));
     const { largestRequestEvents, shareInRequestsOf100 } = results.saturation;
     assert.ok(largestRequestEvents >= 1 && largestRequestEvents <= 1000, `no request over Xtremepush's 1,000 events: ${largestRequestEvents}`);
     assert.ok(shareInRequestsOf100 >= 0 && shareInRequestsOf100 <= 1);

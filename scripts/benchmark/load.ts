@@ -132,10 +132,10 @@ export interface ClosedLoopResult {
   endToEndSeconds: number;
   deliveredEventsPerSecond: number;
   /**
-   * The backlog left when the ingest API had accepted the last event, and the rate it was worked off with nothing more
-   * arriving: the service's delivery rate with the engine's capacity no longer shared with starting workflows.
+   * The events not yet at the simulator when the ingest API had accepted the last one, and the rate they then arrived
+   * at with nothing more coming in: the engine no longer also starts workflows. Null when none were left.
    */
-  backlog: { events: number; seconds: number; eventsPerSecond: number };
+  backlog: { events: number; seconds: number; eventsPerSecond: number } | null;
   /** Ingest API answer times (autocannon's), ms. */
   ingestLatencyMs: { mean: number; p50: number; p99: number; max: number };
 }
@@ -194,7 +194,7 @@ export async function closedLoop(options: {
       acceptedEventsPerSecond: ledger.accepted.size / acceptSeconds,
       endToEndSeconds,
       deliveredEventsPerSecond: ledger.accepted.size / endToEndSeconds,
-      backlog: { events: backlogEvents, seconds: backlogSeconds, eventsPerSecond: backlogSeconds > 0 ? backlogEvents / backlogSeconds : 0 },
+      backlog: backlogEvents > 0 ? { events: backlogEvents, seconds: backlogSeconds, eventsPerSecond: backlogEvents / backlogSeconds } : null,
       ingestLatencyMs: { mean: result.latency.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     };
   } finally {

@@ -11,7 +11,10 @@ export const benchmarkOptionsSchema = z.object({
   split: z.boolean().default(false),
   /** Run the service processes with the launch settings of the Docker image and `npm start` (runtime/launch-env.ts). */
   launchEnv: z.boolean().default(true),
-  /** Settings given to the service processes on top of the benchmark's own (e.g. worker slots, NODE_OPTIONS). */
+  /**
+   * Settings given to the service processes on top of the benchmark's own (e.g. worker slots, NODE_OPTIONS); one of
+   * the launch settings' names replaces it, as `docker run -e` replaces the image's.
+   */
   serviceEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/, 'each must be NAME=VALUE, e.g. WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=100')).default([]),
   /** Events sent in the closed-loop (saturation) phase. */
   events: z.number().int().min(1).optional(),

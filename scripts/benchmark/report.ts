@@ -42,7 +42,9 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
     ],
     [
       'ours, saturation: backlog delivered after the last event was accepted',
-      `${n1(s.backlog.eventsPerSecond)} events/s (${n0(s.backlog.events)} events in ${n1(s.backlog.seconds)} s)`,
+      s.backlog
+        ? `${n1(s.backlog.eventsPerSecond)} events/s (${n0(s.backlog.events)} events in ${n1(s.backlog.seconds)} s)`
+        : 'none: every event was delivered before the last was accepted',
     ],
     ...r.openLoops.flatMap((o): Array<[string, string]> => {
       const floor = r.engineLatency.find((e) => e.burst === o.batch);
@@ -69,7 +71,7 @@ function headlineRows(r: BenchmarkResults): Array<[string, string]> {
         `${pct(s.shareInRequestsOf100)} of events in requests of 100 or more)`,
     ],
     ['ours ÷ engine ceiling (empty workflows)', pct(r.ratios.oursOverEngine)],
-    ['ours, backlog ÷ engine ceiling (empty workflows)', pct(r.ratios.backlogOverEngine)],
+    ['ours, backlog ÷ engine ceiling (empty workflows)', r.ratios.backlogOverEngine === null ? 'none left' : pct(r.ratios.backlogOverEngine)],
     ['ours ÷ wire ceiling', pct(r.ratios.oursOverWire)],
   );
   return rows;

@@ -64,8 +64,8 @@ export interface BenchmarkResults {
   ratios: {
     /** Our delivered events/s ÷ empty workflows/s. */
     oursOverEngine: number;
-    /** The backlog's rate (ClosedLoopResult.backlog) ÷ the empty-workflow ceiling. */
-    backlogOverEngine: number;
+    /** The backlog's rate (ClosedLoopResult.backlog) ÷ the empty-workflow ceiling; null when none was left. */
+    backlogOverEngine: number | null;
     /** Our delivered events/s ÷ direct simulator requests/s. */
     oursOverWire: number;
   };
@@ -288,7 +288,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       processes: { saturation: processes, engine: engineProcesses },
       ratios: {
         oursOverEngine: closed.deliveredEventsPerSecond / empty.workflowsPerSecond,
-        backlogOverEngine: closed.backlog.eventsPerSecond / empty.workflowsPerSecond,
+        backlogOverEngine: closed.backlog ? closed.backlog.eventsPerSecond / empty.workflowsPerSecond : null,
         oursOverWire: closed.deliveredEventsPerSecond / wire.requestsPerSecond,
       },
       durationSeconds: (Date.now() - started) / 1000,
