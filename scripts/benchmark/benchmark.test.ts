@@ -47,5 +47,11 @@ describe('npm run benchmark -- --short', () => {
     const markdown = renderMarkdown(results, 'npm run benchmark -- --short');
     assert.match(markdown, /billable actions per delivered event/);
     assert.match(markdown, /engine latency at the same rate/);
+    // A run of the other mode, already in the file, is kept beside this one; this mode's earlier run is replaced.
+    const otherMode = { ...results, mode: 'split' as const, runId: 'other-mode-run' };
+    const both = renderMarkdown(results, 'npm run benchmark -- --short', renderMarkdown(otherMode, 'npm run benchmark -- --split'));
+    assert.equal(both.match(/^## Latest run/gm)?.length, 2);
+    assert.match(both, /run other-mode-run, mode split/);
+    assert.equal(renderMarkdown(results, 'again', both).match(new RegExp(`run ${results.runId}`, 'g'))?.length, 1);
   });
 });

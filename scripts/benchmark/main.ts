@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   if (cli.report) {
     const command = ['npm run benchmark', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
     const file = path.join(PROJECT_ROOT, 'BENCHMARKS.md');
-    fs.writeFileSync(file, renderMarkdown(results, command));
+    fs.writeFileSync(file, renderMarkdown(results, command, fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''));
     process.stderr.write(`[benchmark] wrote ${path.relative(process.cwd(), file) || file}\n`);
   }
   return 0;

@@ -167,17 +167,37 @@ are billed on the receiver; completions and workflow tasks are free.
 Figures depend on the machine and on whatever else runs on it: compare runs from the same machine only. The dev
 server keeps everything in one SQLite database, so it is the engine's limit here; a Temporal cluster goes further.
 
-With the default four partitions per task queue, the dev server run at its limit now and then recorded a workflow
-task as started by the worker whose poll response never reached it (the worker's own log showed no such task). The
-task timed out after 10 s and ran again: the workflow ended 10 s late, and one of them near the end of a phase
-stretched that phase by up to 10 s. Our dev server (\`temporal/dev-server.ts\`) runs one partition per task queue, and
-none has been seen since; an engine ceiling still names how many of its workflows had a workflow task time out.
+Run at its limit, the dev server now and then records a workflow task as started by the worker whose poll response
+never reaches it (the worker's own log shows no such task). The task times out after 10 s and runs again: the workflow
+ends 10 s late, and one of them near the end of a phase stretches that phase by up to 10 s, so an engine ceiling names
+how many of its workflows had a workflow task time out. On this machine it happened in each of 3 runs of the engine
+ceilings with the server's default four partitions per task queue, and in 1 of 6 with one partition, which our dev
+server (\`temporal/dev-server.ts\`) now runs.
 `;
 
-export function renderMarkdown(r: BenchmarkResults, command: string): string {
+/** One section per mode, so a split run (the worker's own figures) and a combined run stand side by side. */
+const RUN_HEADINGS = {
+  combined: '## Latest run: API and worker in one process (as `npm start` runs them)',
+  split: '## Latest run: API and worker as two processes (`--split`)',
+} as const;
+
+/** BENCHMARKS.md with this run's section; the other mode's section is kept from `previous` (the file as it was). */
+export function renderMarkdown(r: BenchmarkResults, command: string, previous = ''): string {
+  const sections = { combined: sectionOf(previous, RUN_HEADINGS.combined), split: sectionOf(previous, RUN_HEADINGS.split), [r.mode]: renderRun(r, command) };
+  return `${[INTRO.trimEnd(), sections.combined, sections.split].filter(Boolean).join('\n\n')}\n`;
+}
+
+/** From `heading` up to the next section of the same level, or null if there is none. */
+function sectionOf(markdown: string, heading: string): string | null {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start < 0) return null;
+  const next = markdown.indexOf('\n## ', start + 1);
+  return markdown.slice(start + 1, next < 0 ? undefined : next).trimEnd();
+}
+
+function renderRun(r: BenchmarkResults, command: string): string {
   const sections = [
-    INTRO.trimEnd(),
-    '## Latest run',
+    RUN_HEADINGS[r.mode],
     `\`${command}\` — run ${r.runId}, mode ${r.mode}, ${r.options.short ? 'short' : 'full'}, ${n0(r.durationSeconds)} s in all${serviceSettings(r)}.`,
     table(['machine', ''], machineRows(r)),
     '### Results',
@@ -193,5 +213,5 @@ export function renderMarkdown(r: BenchmarkResults, command: string): string {
       ],
     ),
   ];
-  return `${sections.join('\n\n')}\n`;
+  return sections.join('\n\n');
 }
