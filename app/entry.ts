@@ -14,11 +14,11 @@ export function runEntryPoint(run: { api: boolean; worker: boolean }): void {
     const config = loadConfig();
     const logger = createLogger(config.logLevel, config.logFormat);
     for (const warning of config.warnings) logger.warn(warning);
-    logMissingLaunchSettings(logger);
     if (!config.temporal.address) {
       throw new ConfigError(['TEMPORAL_ADDRESS: is required for this entry point (use `npm start` for the all-in-one mode with an embedded dev server)']);
     }
     if (config.sandbox) logger.warn('no XTREMEPUSH_APP_TOKEN is set: deliveries go to the simulator URL, not to Xtremepush');
+    logMissingLaunchSettings(logger);
     const service = await startService({ config, logger, temporalAddress: config.temporal.address, run });
     logger.info({ ...run, apiUrl: service.apiUrl, taskQueue: config.temporal.taskQueue }, 'started');
     return { logger, stopping: 'finishing in-flight deliveries', done: service.workerDone, stop: () => service.close() };
