@@ -57,7 +57,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // One partition per task queue: one server has nothing to spread over them. With the default four, tasks and polls
   // are forwarded between partitions, and under load a workflow task now and then is recorded as started but never
   // reaches the worker, so it runs again only when its 10 s timeout fires: in each of 3 benchmark runs of the engine
-  // ceilings with four partitions, in 1 of 6 with one.
+  // ceilings with four partitions, in 2 of 7 with one.
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (options.searchAttributes !== false) {
     for (const key of SEARCH_ATTRIBUTE_KEYS) args.push('--search-attribute', `${key.name}=${searchAttributeTypeName(key)}`);

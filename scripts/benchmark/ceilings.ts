@@ -15,15 +15,17 @@ import { mapLimit, percentiles, sleep, type Log, type Percentiles } from './supp
 /**
  * Each variant is a workflow of workflows.ts, started with or without deliverEvent's search attributes. Between the
  * empty workflow and the delivery's shape, one step at a time, they show which step of that shape the engine charges
- * for.
+ * for. The last starts as many delivery-shaped workflows as the saturation phase sends events, all at once, as the
+ * ingest API does when it accepts faster than the engine completes.
  */
 export const ENGINE_VARIANTS = {
-  emptyWorkflow: { workflowType: 'emptyWorkflow', startAttributes: false },
-  oneLocalActivityWorkflow: { workflowType: 'oneLocalActivityWorkflow', startAttributes: false },
-  oneActivityWorkflow: { workflowType: 'oneActivityWorkflow', startAttributes: false },
-  startAttributesWorkflow: { workflowType: 'emptyWorkflow', startAttributes: true },
-  upsertWorkflow: { workflowType: 'upsertWorkflow', startAttributes: false },
-  deliveryShapeWorkflow: { workflowType: 'deliveryShapeWorkflow', startAttributes: true },
+  emptyWorkflow: { workflowType: 'emptyWorkflow', startAttributes: false, allAtOnce: false },
+  oneLocalActivityWorkflow: { workflowType: 'oneLocalActivityWorkflow', startAttributes: false, allAtOnce: false },
+  oneActivityWorkflow: { workflowType: 'oneActivityWorkflow', startAttributes: false, allAtOnce: false },
+  startAttributesWorkflow: { workflowType: 'emptyWorkflow', startAttributes: true, allAtOnce: false },
+  upsertWorkflow: { workflowType: 'upsertWorkflow', startAttributes: false, allAtOnce: false },
+  deliveryShapeWorkflow: { workflowType: 'deliveryShapeWorkflow', startAttributes: true, allAtOnce: false },
+  deliveryShapeAllAtOnce: { workflowType: 'deliveryShapeWorkflow', startAttributes: true, allAtOnce: true },
 } as const;
 export type EngineVariant = keyof typeof ENGINE_VARIANTS;
 
@@ -110,6 +112,8 @@ export async function measureEngine(
   options: EngineWorkerOptions & {
     workflows: number;
     inFlight: number;
+    /** Workflows of the all-at-once variant: the saturation phase's events. */
+    allAtOnceWorkflows: number;
     log: Log;
     /** Stops starting workflows, so the worker shuts down before the run's cleanup stops the dev server under it. */
     signal?: AbortSignal;
@@ -117,13 +121,14 @@ export async function measureEngine(
 ): Promise<EngineResult[]> {
   return withEngineWorker(options, async ({ client }) => {
     const results: EngineResult[] = [];
-    for (const [variant, { workflowType, startAttributes }] of Object.entries(ENGINE_VARIANTS) as Array<
+    for (const [variant, { workflowType, startAttributes, allAtOnce }] of Object.entries(ENGINE_VARIANTS) as Array<
       [EngineVariant, (typeof ENGINE_VARIANTS)[EngineVariant]]
     >) {
-      const ids = Array.from({ length: options.workflows }, (_, i) => `${options.taskQueue}-${variant}-${i}`);
+      const ids = Array.from({ length: allAtOnce ? options.allAtOnceWorkflows : options.workflows }, (_, i) => `${options.taskQueue}-${variant}-${i}`);
+      const inFlight = allAtOnce ? ids.length : options.inFlight;
       const slow: string[] = [];
       const started = performance.now();
-      await mapLimit(ids, options.inFlight, async (workflowId) => {
+      await mapLimit(ids, inFlight, async (workflowId) => {
         if (options.signal?.aborted) throw new Error('benchmark aborted');
         const sent = performance.now();
         await client.workflow.execute(workflowType, {
@@ -135,7 +140,7 @@ export async function measureEngine(
       });
       const seconds = (performance.now() - started) / 1000;
       const timedOutTasks = (await Promise.all(slow.map((workflowId) => hadTimedOutTask(client, workflowId)))).filter(Boolean).length;
-      const result = { variant, workflows: ids.length, inFlight: options.inFlight, seconds, workflowsPerSecond: ids.length / seconds, timedOutTasks };
+      const result = { variant, workflows: ids.length, inFlight, seconds, workflowsPerSecond: ids.length / seconds, timedOutTasks };
       options.log(
         `engine ceiling: ${variant}: ${ids.length} workflows in ${seconds.toFixed(1)} s = ${result.workflowsPerSecond.toFixed(0)}/s` +
           (timedOutTasks > 0 ? ` (${timedOutTasks} with a timed-out workflow task)` : ''),

@@ -15,6 +15,7 @@ const VARIANT_LABELS: Record<EngineVariant, string> = {
   startAttributesWorkflow: "empty, started with a delivery's search attributes",
   upsertWorkflow: 'one search-attribute upsert',
   deliveryShapeWorkflow: "a delivery's shape, no work",
+  deliveryShapeAllAtOnce: "a delivery's shape, no work, all started at once",
 };
 
 /** [label, value] pairs shared by the summary and the Markdown table, so the two never disagree. */
@@ -150,7 +151,7 @@ npm run benchmark -- --help       # counts, batch size, connections, --split (ap
 
 | figure | what it is |
 |---|---|
-| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). "One activity" shows what a step costs as a regular activity; "one local activity", "started with a delivery's search attributes" and "one search-attribute upsert" each add one part of a delivery's shape to the empty workflow, and "a delivery's shape, no work" has all of them (\`deliverEvent\`'s history with no-op steps), so together they show which part the engine charges for. |
+| engine ceiling | workflows/s the same dev server completes for an *empty* workflow (start → complete, no activity), started with a Temporal client and run by one worker in the benchmark process (1,000 workflows, 200 in flight by default). "One activity" shows what a step costs as a regular activity; "one local activity", "started with a delivery's search attributes" and "one search-attribute upsert" each add one part of a delivery's shape to the empty workflow, and "a delivery's shape, no work" has all of them (\`deliverEvent\`'s history with no-op steps), so together they show which part the engine charges for. "All started at once" starts as many of those as the saturation phase sends events (2,000 by default), all together, as the ingest API starts deliveries when it accepts faster than the engine completes them. |
 | wire ceiling | requests/s the simulator answers when single-event hits are posted straight to \`/api/external/hit/event\` with undici (64 concurrent, closed loop, 5 s by default): HTTP on this machine with Temporal out of the picture. |
 | ours, saturation | events/s **delivered end to end**: unique, consented \`Order Completed\` tracks posted to the ingest API by autocannon in a closed loop (2,000 events, 50 connections, 20 events per \`/v1/batch\` request by default), counted from the first request sent to the last hit arriving at the simulator. The ingest API accepts faster than events are delivered, so for its first seconds the engine also starts a workflow for every event accepted; "backlog" is the rate at which the events not yet delivered when the last one was accepted then reached the simulator, with nothing more arriving. |
 | ours, latency | an open loop at half the saturation rate, in whole requests per second (20 s by default), started once every delivery of the phase before has completed: for each event, the time from its request being sent to its hit arriving at the simulator. It runs twice: with one event per request, arriving evenly (as browsers and mobile SDKs send), and with the saturation phase's batches, each arriving as a burst of 20 events (as server libraries and Signal send). |
@@ -171,7 +172,7 @@ Run at its limit, the dev server now and then records a workflow task as started
 never reaches it (the worker's own log shows no such task). The task times out after 10 s and runs again: the workflow
 ends 10 s late, and one of them near the end of a phase stretches that phase by up to 10 s, so an engine ceiling names
 how many of its workflows had a workflow task time out. On this machine it happened in each of 3 runs of the engine
-ceilings with the server's default four partitions per task queue, and in 1 of 6 with one partition, which our dev
+ceilings with the server's default four partitions per task queue, and in 2 of 7 with one partition, which our dev
 server (\`temporal/dev-server.ts\`) now runs.
 `;
 

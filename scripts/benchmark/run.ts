@@ -162,7 +162,9 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
       { role: 'benchmark driver (load + simulator + engine worker)', pid: process.pid, withDescendants: false },
     ];
 
-    log(`engine ceiling: ${options.engineWorkflows} workflows per variant, ${options.engineInFlight} in flight, worker in this process`);
+    log(
+      `engine ceiling: ${options.engineWorkflows} workflows per variant, ${options.engineInFlight} in flight (the last: ${options.events} all at once), worker in this process`,
+    );
     let engineProcesses: ProcessStats[] = [];
     const engineSampler = startSampler(targets);
     const engine = await abortable(
@@ -174,6 +176,7 @@ export async function runBenchmark(input: RunBenchmarkOptions = {}): Promise<Ben
           bundleCode,
           workflows: options.engineWorkflows,
           inFlight: options.engineInFlight,
+          allAtOnceWorkflows: options.events,
           log,
           signal,
         }),
